@@ -1,0 +1,56 @@
+"""Leave the user's model exactly as it was: modes, buffers, hooks, RNG and grad state."""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from typing import Iterator
+
+import torch
+
+
+@contextlib.contextmanager
+def preserved(model: torch.nn.Module, *, train: bool) -> Iterator[None]:
+    """Run the block with the model in eval (or train) mode, then put everything back.
+
+    Buffers that the forward changes (BatchNorm running stats in train mode, caches) are
+    restored from copies; parameters cannot be copied cheaply, so a change to one is reported.
+    """
+    modules = list(model.modules())
+    training = [m.training for m in modules]
+    buffer_dicts = [dict(m._buffers) for m in modules]
+    saved = [
+        (b, b._version, b.detach().clone())
+        for m in modules for b in m._buffers.values()
+        if b is not None and b.device.type != "meta"
+    ]
+    param_dicts = [dict(m._parameters) for m in modules]
+    versions = [(p, p._version) for p in model.parameters()]
+    grad_enabled = torch.is_grad_enabled()
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            model.train(train)
+            yield
+    finally:
+        torch.set_grad_enabled(grad_enabled)
+        for m, flag, bufs, params in zip(modules, training, buffer_dicts, param_dicts):
+            m.training = flag
+            for current, before in ((m._buffers, bufs), (m._parameters, params)):
+                if not _same(current, before):
+                    current.clear()
+                    current.update(before)
+        with torch.no_grad():
+            for b, version, copy in saved:
+                if b._version != version:
+                    b.copy_(copy)
+        changed = [p for p, v in versions if p._version != v]
+        if changed:
+            warnings.warn(
+                f"the model's forward changed {len(changed)} parameter tensor(s) in place; "
+                "archplot cannot undo that", RuntimeWarning, stacklevel=3,
+            )
+
+
+def _same(a: dict, b: dict) -> bool:
+    """Same keys in the same order holding the same objects (tensors are never compared by value)."""
+    return list(a) == list(b) and all(a[k] is b[k] for k in a)

@@ -1,0 +1,362 @@
+"""Record one real forward pass as an :class:`archplot.Graph`.
+
+Module calls are seen through forward pre/post hooks on every module; tensor operations
+through a ``TorchFunctionMode``. Every tensor remembers the node that produced it (by identity,
+checked through a weak reference), so edges go from the exact producer to each consumer.
+Calls inside a leaf module (Conv2d, Linear, LayerNorm, ...) are not recorded: the leaf is one node.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+from ..errors import InputError, TraceError
+from ..graph import Edge, Graph, Module, Node, Scope
+from .attributes import module_attrs, op_attrs
+from .guard import preserved
+from .inputs import build_inputs, flat_tensors, input_names, iter_tensors, model_device
+
+# Modules that have children but compute as one unit (their forward uses the children's
+# weights directly instead of calling them).
+ATOMIC_MODULES: tuple[type, ...] = (torch.nn.MultiheadAttention,)
+
+# Tensor -> Python value: the forward's path may depend on the data from here on.
+_CONVERSION_NAMES = ("__bool__", "item", "tolist", "__int__", "__float__", "__index__", "__complex__",
+                     "numpy", "__array__", "equal", "allclose")
+_CONVERSIONS = frozenset(
+    f for owner in (torch.Tensor, torch._C.TensorBase) for n in _CONVERSION_NAMES
+    if (f := getattr(owner, n, None)) is not None
+) | {torch.equal, torch.allclose, torch.is_nonzero}
+
+_BINARY = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or", "xor",
+           "lshift", "rshift", "div"}
+_RENAME = {"truediv": "div", "floordiv": "floor_divide", "mod": "remainder", "and": "bitwise_and",
+           "or": "bitwise_or", "xor": "bitwise_xor", "invert": "bitwise_not", "neg": "neg"}
+_SETITEM = torch.Tensor.__setitem__
+
+
+def _op_name(func: Callable[..., Any], cache: dict[Any, tuple[str, bool]]) -> tuple[str, bool]:
+    """(normalised op type, whether it writes into its first argument)."""
+    try:
+        return cache[func]
+    except (KeyError, TypeError):
+        pass
+    name = getattr(func, "__name__", None) or type(func).__name__
+    if name == "__get__":  # a property such as Tensor.T or Tensor.data
+        name = getattr(getattr(func, "__self__", None), "__name__", "attribute")
+    inplace = False
+    if name.startswith("__") and name.endswith("__") and len(name) > 4:
+        core = name[2:-2]
+        if core.startswith("i") and core[1:] in _BINARY:
+            core, inplace = core[1:], True
+        elif core.startswith("r") and core[1:] in _BINARY:
+            core = core[1:]
+        elif core == "setitem":
+            inplace = True
+        name = _RENAME.get(core, core) + ("_" if inplace and core != "setitem" else "")
+    elif name.endswith("_") and not name.startswith("_"):
+        inplace = True
+    try:
+        cache[func] = (name, inplace)
+    except TypeError:
+        pass
+    return name, inplace
+
+
+class _Frame:
+    __slots__ = ("module", "path", "call", "leaf", "scope", "inputs", "inner")
+
+    def __init__(self, module: Any, path: str, call: int, leaf: bool, scope: int,
+                 inputs: list[torch.Tensor], inner: bool = False) -> None:
+        self.module, self.path, self.call, self.leaf = module, path, call, leaf
+        self.scope, self.inputs, self.inner = scope, inputs, inner
+
+
+class _Recorder(TorchFunctionMode):
+    def __init__(self, model: torch.nn.Module, leaf_types: tuple[type, ...]) -> None:
+        super().__init__()
+        self.graph = Graph()
+        self.nodes = self.graph.nodes
+        self.edges = self.graph.edges
+        self.scopes = self.graph.scopes
+        self.producers: dict[int, tuple[weakref.ref, int, int]] = {}
+        self.paths: dict[int, str] = {}
+        self.leaf_ids: set[int] = set()
+        self.module_info: dict[str, tuple[int, dict[str, list[int]], dict[str, Any]]] = {}
+        self.param_names: dict[int, tuple[str, torch.Tensor]] = {}
+        self.call_counts: dict[str, int] = {}
+        self.dynamic: dict[str, str] = {}
+        self.op_cache: dict[Any, tuple[str, bool]] = {}
+        self.dtype_names: dict[torch.dtype, str] = {}
+        self.next_id = 0
+        self.muted = False
+        self.stack = [_Frame(model, "", 0, False, 0, [])]
+        self.handles: list[Any] = []
+        self._index_model(model, leaf_types)
+
+    # -- the model ---------------------------------------------------------------------------
+
+    def _index_model(self, model: torch.nn.Module, leaf_types: tuple[type, ...]) -> None:
+        for path, m in model.named_modules():
+            self.paths.setdefault(id(m), path)
+            is_leaf = not m._modules or isinstance(m, ATOMIC_MODULES + leaf_types)
+            if is_leaf:
+                self.leaf_ids.add(id(m))
+        for name, p in model.named_parameters():
+            self.param_names[id(p)] = (name, p)
+        for name, b in model.named_buffers():
+            self.param_names.setdefault(id(b), (name, b))
+
+    def attach(self, model: torch.nn.Module) -> None:
+        root_is_leaf = id(model) in self.leaf_ids
+        for path, m in model.named_modules():
+            if m is model and not root_is_leaf:
+                continue
+            if isinstance(m, torch.jit.ScriptModule):
+                continue
+            self.handles.append(m.register_forward_pre_hook(self._pre_hook, with_kwargs=True))
+            self.handles.append(m.register_forward_hook(self._post_hook, with_kwargs=True))
+        if not root_is_leaf:
+            self.call_counts[""] = 1
+
+    def detach(self) -> None:
+        for h in self.handles:
+            h.remove()
+        self.handles.clear()
+
+    def module_table(self, model: torch.nn.Module) -> dict[str, Module]:
+        table: dict[str, Module] = {}
+        for path, m in model.named_modules():
+            params = list(m.parameters())
+            parent = None if path == "" else (path.rsplit(".", 1)[0] if "." in path else "")
+            table[path] = Module(
+                path=path, type=type(m).__name__, parent=parent,
+                params=sum(p.numel() for p in params),
+                trainable_params=sum(p.numel() for p in params if p.requires_grad),
+                buffers=sum(b.numel() for b in m.buffers()),
+                calls=self.call_counts.get(path, 0),
+                dynamic=path in self.dynamic, dynamic_reason=self.dynamic.get(path),
+                leaf=id(m) in self.leaf_ids, attrs=module_attrs(m),
+            )
+        return table
+
+    def _leaf_info(self, path: str, module: torch.nn.Module) -> tuple[int, dict[str, list[int]], dict[str, Any]]:
+        info = self.module_info.get(path)
+        if info is None:
+            named = list(module.named_parameters())
+            info = (sum(p.numel() for _, p in named), {n: list(p.shape) for n, p in named}, module_attrs(module))
+            self.module_info[path] = info
+        return info
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def _dtype(self, t: torch.Tensor) -> str:
+        d = t.dtype
+        name = self.dtype_names.get(d)
+        if name is None:
+            name = self.dtype_names[d] = str(d).removeprefix("torch.")
+        return name
+
+    def add_node(self, kind: str, type_: str, name: str, path: str, scope: int,
+                 ins: list[torch.Tensor], outs: list[torch.Tensor], **fields: Any) -> Node:
+        nid = self.next_id
+        self.next_id += 1
+        in_shapes = []
+        param_shapes: dict[str, list[int]] = fields.pop("param_shapes", None) or {}
+        params = fields.pop("params", 0)
+        seen: set[int] = set()
+        producers = self.producers
+        for t in ins:
+            key = id(t)
+            if key in seen:
+                continue
+            seen.add(key)
+            shape = list(t.shape)
+            p = producers.get(key)
+            if p is not None and p[0]() is t:
+                self.edges.append(Edge(p[1], nid, shape, self._dtype(t), p[2]))
+                in_shapes.append(shape)
+                continue
+            named = self.param_names.get(key)
+            if named is not None and named[1] is t:
+                pname = named[0]
+                if path and pname.startswith(path + "."):
+                    pname = pname[len(path) + 1:]
+                param_shapes[pname] = shape
+                if isinstance(t, torch.nn.Parameter):
+                    params += t.numel()
+            else:
+                in_shapes.append(shape)
+        out_shapes = []
+        for i, o in enumerate(outs):
+            producers[id(o)] = (weakref.ref(o), nid, i)
+            out_shapes.append(list(o.shape))
+        node = Node(nid, kind, type_, name, path, scope, params=params, param_shapes=param_shapes,
+                    in_shapes=in_shapes, out_shapes=out_shapes, **fields)
+        self.nodes[nid] = node
+        return node
+
+    def _mark_dynamic(self, reason: str) -> None:
+        path = self.stack[-1].path
+        self.dynamic.setdefault(path, reason)
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None) -> Any:
+        if kwargs is None:
+            kwargs = {}
+        if self.muted:
+            return func(*args, **kwargs)
+        if func in _CONVERSIONS:
+            name = getattr(func, "__name__", str(func))
+            self._mark_dynamic(f"Tensor.{name}" if not name.startswith("Tensor") else name)
+            if any(t.device.type == "meta" for t in flat_tensors(args, [])):
+                raise TraceError(
+                    f"the forward reads tensor values (Tensor.{name}) in `{self.stack[-1].path or 'the model'}`, "
+                    "which the meta device cannot compute; trace with real tensors on the CPU instead",
+                    module_path=self.stack[-1].path,
+                )
+            return func(*args, **kwargs)
+        out = func(*args, **kwargs)
+        top = self.stack[-1]
+        if top.leaf:
+            return out
+        outs = flat_tensors(out, [])
+        if not outs:
+            if func is not _SETITEM:
+                return out
+            outs = [args[0]]
+        ins = flat_tensors(args, [])
+        if kwargs:
+            flat_tensors(kwargs, ins)
+        type_, inplace = _op_name(func, self.op_cache)
+        if not inplace and kwargs.get("inplace") is not True and type(out) is torch.Tensor and any(out is t for t in ins):
+            # An op that returned its input unchanged (x.float() on a float tensor): give the
+            # result its own identity so later uses of the input keep their true producer.
+            out = out.view_as(out)
+            outs = [out]
+        attrs = op_attrs(args, kwargs) if (len(args) > 1 or kwargs) else {}
+        self.add_node("op", type_, type_, top.path, top.scope, ins, outs, attrs=attrs)
+        return out
+
+    def _pre_hook(self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        path = self.paths.get(id(module), "")
+        call = self.call_counts.get(path, 0)
+        self.call_counts[path] = call + 1
+        top = self.stack[-1]
+        ins = flat_tensors(args, [])
+        if kwargs:
+            flat_tensors(kwargs, ins)
+        if top.leaf:
+            self.stack.append(_Frame(module, path, call, True, top.scope, ins, inner=True))
+        elif id(module) in self.leaf_ids:
+            self.stack.append(_Frame(module, path, call, True, top.scope, ins))
+        else:
+            sid = len(self.scopes)
+            self.scopes[sid] = Scope(sid, path, call, top.scope)
+            self.stack.append(_Frame(module, path, call, False, sid, ins))
+
+    def _post_hook(self, module: torch.nn.Module, args: Any, kwargs: Any, output: Any) -> Any:
+        stack = self.stack
+        while len(stack) > 1 and stack[-1].module is not module:
+            stack.pop()  # a call that raised and was caught inside the model
+        if len(stack) == 1:
+            return None
+        frame = stack.pop()
+        if not frame.leaf or frame.inner:
+            return None
+        replaced = None
+        if (type(output) is torch.Tensor and not getattr(module, "inplace", False)
+                and any(output is t for t in frame.inputs)):
+            self.muted = True  # e.g. nn.Identity: see __torch_function__
+            try:
+                output = replaced = output.view_as(output)
+            finally:
+                self.muted = False
+        outs = flat_tensors(output, [])
+        params, param_shapes, attrs = self._leaf_info(frame.path, module)
+        name = frame.path.rsplit(".", 1)[-1] if frame.path else type(module).__name__
+        self.add_node("module", type(module).__name__, name, frame.path, frame.scope, frame.inputs, outs,
+                      attrs=dict(attrs), params=params, param_shapes=dict(param_shapes),
+                      dynamic=frame.path in self.dynamic)
+        return replaced
+
+
+def _describe_shapes(tensors: list[torch.Tensor]) -> str:
+    if not tensors:
+        return "no tensors"
+    return ", ".join("(" + ", ".join(map(str, t.shape)) + ")" for t in tensors[:4]) + (" ..." if len(tensors) > 4 else "")
+
+
+def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes: Any = None,
+          device: Any = None, train: bool = False, leaf_modules: Any = (), **forward_kwargs: Any) -> Graph:
+    """Run ``model`` once on an example input and record it as a :class:`~archplot.Graph`.
+
+    ``input_data``: a tensor is one positional argument, a tuple the positional arguments
+    (non-tensors such as ``5`` pass through), a dict the keyword arguments, a list one argument.
+    ``input_size``: build random inputs instead: a shape, a list of shapes, or a dict of
+    shapes; ``dtypes`` gives their dtypes (integer inputs are filled with ones).
+    ``device``: where built inputs live (default: the model's device; a model on the meta
+    device traces without memory for weights). ``train=True`` records the training-mode path.
+    ``leaf_modules``: module classes to draw as single nodes. Extra keyword arguments go to
+    ``forward``. The model is left exactly as it was, also when the forward raises.
+
+    >>> import torch, archplot
+    >>> g = archplot.trace(torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.ReLU()), input_size=(1, 4))
+    >>> [n.type for n in g]
+    ['Tensor', 'Linear', 'ReLU', 'Tensor']
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise InputError(
+            f"archplot.trace expects a torch.nn.Module, got {type(model).__name__}; "
+            "pass the model object (not its class, state dict or output)"
+            + (" - instantiate the class first" if isinstance(model, type) else "")
+        )
+    if isinstance(leaf_modules, type):
+        leaf_modules = (leaf_modules,)
+    if not all(isinstance(t, type) for t in leaf_modules):
+        raise InputError("leaf_modules must be module classes, e.g. leaf_modules=(MyBlock,)")
+    dev = torch.device(device) if device is not None else model_device(model)
+    args, kwargs = build_inputs(input_data, input_size, dtypes, dev, forward_kwargs)
+
+    rec = _Recorder(model, tuple(leaf_modules))
+    g = rec.graph
+    for name, t in input_names(model.forward, args, kwargs):
+        if id(t) not in rec.producers:
+            rec.add_node("input", "Tensor", name or "input", "", 0, [], [t], attrs={"dtype": rec._dtype(t)})
+    failure: BaseException | None = None
+    output: Any = None
+    with preserved(model, train=train):
+        rec.attach(model)
+        try:
+            with rec:
+                output = model(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - re-raised below with context
+            failure = e
+        finally:
+            rec.detach()
+    g.modules = rec.module_table(model)
+    g.meta = {
+        "model": type(model).__name__,
+        "method": "hooks",
+        "torch": torch.__version__,
+        "device": str(dev),
+        "train": train,
+    }
+    if failure is not None:
+        frame = rec.stack[-1]
+        where = f"`{frame.path}` ({type(frame.module).__name__})" if frame.path else f"the model ({type(model).__name__})"
+        detail = (str(failure).strip().splitlines() or [""])[0]
+        if isinstance(failure, TraceError):
+            failure.partial_graph = g
+            raise failure
+        raise TraceError(
+            f"forward failed in {where} with input shapes {_describe_shapes(frame.inputs)}: "
+            f"{type(failure).__name__}: {detail}",
+            partial_graph=g, module_path=frame.path, input_shapes=[list(t.shape) for t in frame.inputs],
+        ) from failure
+    for name, t in iter_tensors(output):
+        rec.add_node("output", "Tensor", name or "output", "", 0, [t], [], attrs={"dtype": rec._dtype(t)})
+    return g

@@ -1,0 +1,213 @@
+"""The graph that every archplot stage reads and writes.
+
+Nodes are the things a network does (inputs, outputs, calls of leaf modules, tensor ops);
+edges are the tensors between them. Container modules are not nodes: each call of one is a
+*scope*, and the nesting of scopes is what diagrams draw as module boxes. The module tree
+(``modules``) records every module of the model by qualified name, called or not.
+
+This module never imports torch, so a saved graph can be redrawn without it.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+Shape = list[int | None]
+
+NODE_KINDS = ("input", "output", "module", "op")
+
+
+@dataclass(slots=True)
+class Node:
+    """One box of the diagram.
+
+    ``kind`` is "input", "output", "module" (a leaf-module call, or a collapsed container) or
+    "op" (a function or tensor method). ``path`` is the module's qualified name for a module
+    node and the innermost enclosing module for an op; ``scope`` is the id of the container
+    call the node belongs to.
+    """
+
+    id: int
+    kind: str
+    type: str
+    name: str
+    path: str
+    scope: int = 0
+    attrs: dict[str, Any] = field(default_factory=dict)
+    params: int = 0
+    param_shapes: dict[str, Shape] = field(default_factory=dict)
+    in_shapes: list[Shape] = field(default_factory=list)
+    out_shapes: list[Shape] = field(default_factory=list)
+    dynamic: bool = False
+
+
+@dataclass(slots=True)
+class Edge:
+    """A tensor from its exact producer (output number ``source_output``) to one consumer."""
+
+    source: int
+    target: int
+    shape: Shape | None
+    dtype: str | None
+    source_output: int = 0
+
+
+@dataclass(slots=True)
+class Module:
+    """An entry of the module tree. ``params`` counts the whole subtree, shared weights once."""
+
+    path: str
+    type: str
+    parent: str | None
+    params: int = 0
+    trainable_params: int = 0
+    buffers: int = 0
+    calls: int = 0
+    dynamic: bool = False
+    dynamic_reason: str | None = None
+    leaf: bool = False
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def frozen_params(self) -> int:
+        return self.params - self.trainable_params
+
+    @property
+    def depth(self) -> int:
+        return 0 if self.path == "" else self.path.count(".") + 1
+
+
+@dataclass(slots=True)
+class Scope:
+    """One call of a container module: call number ``call`` of module ``path``."""
+
+    id: int
+    path: str
+    call: int
+    parent: int | None
+
+
+@dataclass
+class Graph:
+    """A captured network: nodes in execution order, tensor edges, module tree and scopes.
+
+    Build one with :func:`archplot.trace` (or load one with :meth:`Graph.from_json`); every
+    transform returns a new Graph and leaves this one untouched.
+    """
+
+    nodes: dict[int, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    modules: dict[str, Module] = field(default_factory=dict)
+    scopes: dict[int, Scope] = field(default_factory=lambda: {0: Scope(0, "", 0, None)})
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def add_node(self, kind: str, type: str, name: str, path: str = "", scope: int = 0, **fields: Any) -> Node:
+        """Append a node with the next free id and return it."""
+        if kind not in NODE_KINDS:
+            raise ValueError(f"node kind must be one of {', '.join(NODE_KINDS)}, not {kind!r}")
+        node = Node(self.next_id(), kind, type, name, path, scope, **fields)
+        self.nodes[node.id] = node
+        return node
+
+    def next_id(self) -> int:
+        return (max(self.nodes) + 1) if self.nodes else 0
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def inputs(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.kind == "input"]
+
+    @property
+    def outputs(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.kind == "output"]
+
+    def successors(self) -> dict[int, list[int]]:
+        """Node id -> ids of the nodes it feeds, without repeats, in edge order."""
+        out: dict[int, list[int]] = {i: [] for i in self.nodes}
+        for e in self.edges:
+            targets = out[e.source]
+            if e.target not in targets:
+                targets.append(e.target)
+        return out
+
+    def predecessors(self) -> dict[int, list[int]]:
+        """Node id -> ids of the nodes that feed it, without repeats, in edge order."""
+        out: dict[int, list[int]] = {i: [] for i in self.nodes}
+        for e in self.edges:
+            sources = out[e.target]
+            if e.source not in sources:
+                sources.append(e.source)
+        return out
+
+    def scope_chain(self, scope_id: int) -> list[Scope]:
+        """The scopes from the top level down to ``scope_id`` (the root scope excluded)."""
+        chain = []
+        s: int | None = scope_id
+        while s is not None and s != 0:
+            scope = self.scopes[s]
+            chain.append(scope)
+            s = scope.parent
+        chain.reverse()
+        return chain
+
+    def scope_depth(self, scope_id: int) -> int:
+        return len(self.scope_chain(scope_id))
+
+    @property
+    def total_params(self) -> int:
+        root = self.modules.get("")
+        return root.params if root else sum(n.params for n in self.nodes.values())
+
+    def copy(self) -> "Graph":
+        return copy.deepcopy(self)
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __repr__(self) -> str:
+        name = self.meta.get("model", "model")
+        return (
+            f"<archplot.Graph of {name}: {len(self.nodes)} nodes, {len(self.edges)} edges, "
+            f"{len(self.modules)} modules, {self.total_params:,} parameters>"
+        )
+
+    # -- formats (implemented in graph.serialize) -------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The graph as plain JSON-ready data (see the schema in the README)."""
+        from .serialize import graph_to_dict
+
+        return graph_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Graph":
+        from .serialize import graph_from_dict
+
+        return graph_from_dict(data)
+
+    def to_json(self, path: Any = None, *, indent: int | None = None) -> str:
+        """The graph as JSON text; also written to ``path`` when one is given."""
+        from .serialize import graph_to_json
+
+        return graph_to_json(self, path, indent=indent)
+
+    @classmethod
+    def from_json(cls, path_or_text: Any) -> "Graph":
+        """Load a graph saved by :meth:`to_json` from a path or from JSON text."""
+        from .serialize import graph_from_json
+
+        return graph_from_json(path_or_text)
+
+    def to_networkx(self) -> Any:
+        """A ``networkx.MultiDiGraph``: node attributes as in the JSON, one edge per tensor."""
+        from .serialize import graph_to_networkx
+
+        return graph_to_networkx(self)
