@@ -18,25 +18,31 @@ from .graph import Edge, Graph, Module, Node, Scope
 __version__ = "0.1.0"
 
 
-def trace(model: Any, input_data: Any = None, **options: Any) -> Graph:
-    """Record one forward pass of ``model`` as a :class:`Graph` (see :func:`archplot.capture.trace`)."""
+def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes: Any = None,
+          device: Any = None, train: bool = False, leaf_modules: Any = (), **forward_kwargs: Any) -> Graph:
+    """Run ``model`` once on an example input and record it as a :class:`~archplot.Graph`.
+
+    ``input_data``: a tensor is one positional argument, a tuple the positional arguments
+    (non-tensors such as ``5`` pass through), a dict the keyword arguments, a list one argument.
+    ``input_size``: build random inputs instead: a shape, a list of shapes, or a dict of
+    shapes; ``dtypes`` gives their dtypes (integer inputs are filled with ones).
+    ``device``: where built inputs live (default: the model's device; a model on the meta
+    device traces without memory for weights). ``train=True`` records the training-mode path.
+    ``leaf_modules``: module classes to draw as single nodes. Extra keyword arguments go to
+    ``forward``. The model is left exactly as it was, also when the forward raises.
+
+    >>> import torch, archplot
+    >>> g = archplot.trace(torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.ReLU()), input_size=(1, 4))
+    >>> [n.type for n in g]
+    ['Tensor', 'Linear', 'ReLU', 'Tensor']
+    """
     from .capture import trace as _trace
 
-    g = _trace(model, input_data, **options)
+    g = _trace(model, input_data, input_size=input_size, dtypes=dtypes, device=device, train=train,
+               leaf_modules=leaf_modules, **forward_kwargs)
     g.meta["archplot"] = __version__
     return g
 
-
-trace.__doc__ = None  # replaced below with the capture docstring, which documents every option
-
-
-def _copy_doc() -> None:
-    from .capture.tracer import trace as _trace
-
-    trace.__doc__ = _trace.__doc__
-
-
-_copy_doc()
 
 __all__ = [
     "ArchplotError", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",

@@ -19,8 +19,10 @@ def preserved(model: torch.nn.Module, *, train: bool) -> Iterator[None]:
     modules = list(model.modules())
     training = [m.training for m in modules]
     buffer_dicts = [dict(m._buffers) for m in modules]
+    # Kernels such as batch_norm update running stats without bumping version counters,
+    # so every buffer is copied and written back.
     saved = [
-        (b, b._version, b.detach().clone())
+        (b, b.detach().clone())
         for m in modules for b in m._buffers.values()
         if b is not None and b.device.type != "meta"
     ]
@@ -40,9 +42,8 @@ def preserved(model: torch.nn.Module, *, train: bool) -> Iterator[None]:
                     current.clear()
                     current.update(before)
         with torch.no_grad():
-            for b, version, copy in saved:
-                if b._version != version:
-                    b.copy_(copy)
+            for b, copy in saved:
+                b.copy_(copy)
         changed = [p for p, v in versions if p._version != v]
         if changed:
             warnings.warn(

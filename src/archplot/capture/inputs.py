@@ -18,19 +18,29 @@ from ..errors import InputError
 Args = tuple[tuple[Any, ...], dict[str, Any]]
 
 
-def iter_tensors(obj: Any, prefix: str = "") -> Iterator[tuple[str, torch.Tensor]]:
-    """(name, tensor) for every tensor in nested tuples, lists, dicts and dataclasses."""
+def iter_tensors(obj: Any, prefix: str = "", objects: bool = False) -> Iterator[tuple[str, torch.Tensor]]:
+    """(name, tensor) for every tensor in nested tuples, lists, dicts and dataclasses.
+
+    With ``objects``, also the tensor attributes of plain objects (torchvision's ImageList).
+    """
+    def sub(key: Any) -> str:
+        return f"{prefix}.{key}" if prefix else str(key)
+
     if isinstance(obj, torch.Tensor):
         yield prefix, obj
     elif isinstance(obj, Mapping):
         for k, v in obj.items():
-            yield from iter_tensors(v, f"{prefix}.{k}" if prefix else str(k))
+            yield from iter_tensors(v, sub(k), objects)
     elif isinstance(obj, (tuple, list)):
         for i, v in enumerate(obj):
-            yield from iter_tensors(v, f"{prefix}.{i}" if prefix else str(i))
+            yield from iter_tensors(v, sub(i), objects)
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         for f in dataclasses.fields(obj):
-            yield from iter_tensors(getattr(obj, f.name), f"{prefix}.{f.name}" if prefix else f.name)
+            yield from iter_tensors(getattr(obj, f.name), sub(f.name), objects)
+    elif objects and hasattr(obj, "__dict__") and not isinstance(obj, (type, torch.nn.Module)):
+        for k, v in vars(obj).items():
+            if isinstance(v, (torch.Tensor, tuple, list, dict)):
+                yield from iter_tensors(v, sub(k), False)
 
 
 def flat_tensors(obj: Any, out: list[torch.Tensor]) -> list[torch.Tensor]:

@@ -104,6 +104,8 @@ class _Recorder(TorchFunctionMode):
         for path, m in model.named_modules():
             self.paths.setdefault(id(m), path)
             is_leaf = not m._modules or isinstance(m, ATOMIC_MODULES + leaf_types)
+            if m is model and not type(m).__module__.startswith("torch.nn"):
+                is_leaf = False  # a custom model is always drawn from the inside
             if is_leaf:
                 self.leaf_ids.add(id(m))
         for name, p in model.named_parameters():
@@ -275,7 +277,7 @@ class _Recorder(TorchFunctionMode):
                 output = replaced = output.view_as(output)
             finally:
                 self.muted = False
-        outs = flat_tensors(output, [])
+        outs = [t for _, t in iter_tensors(output, objects=True)]
         params, param_shapes, attrs = self._leaf_info(frame.path, module)
         name = frame.path.rsplit(".", 1)[-1] if frame.path else type(module).__name__
         self.add_node("module", type(module).__name__, name, frame.path, frame.scope, frame.inputs, outs,
@@ -292,22 +294,7 @@ def _describe_shapes(tensors: list[torch.Tensor]) -> str:
 
 def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes: Any = None,
           device: Any = None, train: bool = False, leaf_modules: Any = (), **forward_kwargs: Any) -> Graph:
-    """Run ``model`` once on an example input and record it as a :class:`~archplot.Graph`.
-
-    ``input_data``: a tensor is one positional argument, a tuple the positional arguments
-    (non-tensors such as ``5`` pass through), a dict the keyword arguments, a list one argument.
-    ``input_size``: build random inputs instead: a shape, a list of shapes, or a dict of
-    shapes; ``dtypes`` gives their dtypes (integer inputs are filled with ones).
-    ``device``: where built inputs live (default: the model's device; a model on the meta
-    device traces without memory for weights). ``train=True`` records the training-mode path.
-    ``leaf_modules``: module classes to draw as single nodes. Extra keyword arguments go to
-    ``forward``. The model is left exactly as it was, also when the forward raises.
-
-    >>> import torch, archplot
-    >>> g = archplot.trace(torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.ReLU()), input_size=(1, 4))
-    >>> [n.type for n in g]
-    ['Tensor', 'Linear', 'ReLU', 'Tensor']
-    """
+    """Record one forward pass of ``model``; documented at :func:`archplot.trace`."""
     if not isinstance(model, torch.nn.Module):
         raise InputError(
             f"archplot.trace expects a torch.nn.Module, got {type(model).__name__}; "
@@ -324,7 +311,10 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     rec = _Recorder(model, tuple(leaf_modules))
     g = rec.graph
     for name, t in input_names(model.forward, args, kwargs):
-        if id(t) not in rec.producers:
+        known = rec.producers.get(id(t))
+        if known is not None:  # one tensor passed as two arguments: one node, both names
+            rec.nodes[known[1]].name += f", {name}"
+        else:
             rec.add_node("input", "Tensor", name or "input", "", 0, [], [t], attrs={"dtype": rec._dtype(t)})
     failure: BaseException | None = None
     output: Any = None

@@ -1,0 +1,92 @@
+"""The ``archplot`` command: parses arguments and calls the public API, nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+EXAMPLES = """examples:
+  archplot resnet18 -o resnet18.json
+  archplot transformers:GPT2Model --meta -o gpt2.json
+  archplot my_net.py:Net -i 1x3x32x32 --model-args '{"width": 64}' -o net.json
+  archplot bert.json -o -                 (re-read a saved graph, write it to stdout)
+"""
+
+FORMATS = (".json",)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(
+        prog="archplot", description="Draw a PyTorch model.", epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", help="torchvision name, transformers:Class, file.py:NAME, package.module:NAME or a .json graph")
+    p.add_argument("-i", "--input", help="input spec: 1x3x224x224, image224, input_ids:1x128:int64,... (default: by model kind)")
+    p.add_argument("-o", "--output", help="output file, format by extension (.json); '-' writes to stdout")
+    p.add_argument("--model-args", help="constructor keyword arguments as JSON, e.g. '{\"depth\": 4}'")
+    p.add_argument("--meta", action="store_true", help="build the model on the meta device (no memory for weights)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print progress and timings on stderr")
+    p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    p.add_argument("--version", action="version", version=f"archplot {__version__}")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    verbose = args.verbose
+    out = args.output or re.sub(r"[^\w.-]+", "_", Path(args.model.split(":")[-1]).stem or "model") + ".json"
+    if out != "-" and Path(out).suffix.lower() not in FORMATS:
+        print(f"archplot: error: cannot write {Path(out).suffix or 'files without an extension'}; "
+              f"use one of {', '.join(FORMATS)}", file=sys.stderr)
+        return 2
+    try:
+        t0 = time.perf_counter()
+        graph = _graph(args, verbose)
+        text = graph.to_json()
+        if out == "-":
+            sys.stdout.write(text + "\n")
+        else:
+            Path(out).write_text(text, encoding="utf-8")
+        if verbose:
+            print(f"archplot: wrote {out} in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+    except Exception as e:  # noqa: BLE001 - one line for the user, traceback with --debug
+        from .errors import ArchplotError
+
+        if args.debug:
+            raise
+        message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if not isinstance(e, ArchplotError):
+            message = f"{type(e).__name__}: {message}"
+        print(f"archplot: error: {message}", file=sys.stderr)
+        print("archplot: hint: run with --debug for the full traceback", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _graph(args: argparse.Namespace, verbose: bool):
+    import archplot
+
+    if args.model.endswith(".json"):
+        return archplot.Graph.from_json(args.model)
+    from .capture.specs import default_input, load_model, parse_input_spec, parse_model_args
+
+    t = time.perf_counter()
+    model, kind = load_model(args.model, model_args=parse_model_args(args.model_args), meta=args.meta)
+    if verbose:
+        print(f"archplot: built {type(model).__name__} in {time.perf_counter() - t:.2f} s", file=sys.stderr)
+    size, dtypes = parse_input_spec(args.input) if args.input else default_input(kind, model, args.model)
+    t = time.perf_counter()
+    graph = archplot.trace(model, input_size=size, dtypes=dtypes)
+    if verbose:
+        print(f"archplot: traced {len(graph.nodes)} nodes in {time.perf_counter() - t:.2f} s", file=sys.stderr)
+    return graph
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
