@@ -41,6 +41,13 @@ class Node:
     in_shapes: list[Shape] = field(default_factory=list)
     out_shapes: list[Shape] = field(default_factory=list)
     dynamic: bool = False
+    # Set by transforms: a container drawn as one node, a run of identical blocks folded into
+    # one (``repeat`` > 1, standing for ``repeat_paths``), or a pattern of nodes fused into one.
+    collapsed: bool = False
+    repeat: int = 1
+    repeat_paths: list[str] = field(default_factory=list)
+    structure: str = ""
+    parts: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -87,6 +94,9 @@ class Scope:
     path: str
     call: int
     parent: int | None
+    repeat: int = 1
+    repeat_paths: list[str] = field(default_factory=list)
+    structure: str = ""
 
 
 @dataclass
@@ -102,6 +112,11 @@ class Graph:
     modules: dict[str, Module] = field(default_factory=dict)
     scopes: dict[int, Scope] = field(default_factory=lambda: {0: Scope(0, "", 0, None)})
     meta: dict[str, Any] = field(default_factory=dict)
+    # A transformed graph remembers the fully expanded graph it was derived from and how, so
+    # that expand/unfold can give back what collapse/fold took away. Not part of the JSON.
+    origin: "Graph | None" = field(default=None, repr=False, compare=False)
+    view: Any = field(default=None, repr=False, compare=False)
+    members: dict[int, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -160,11 +175,15 @@ class Graph:
 
     @property
     def total_params(self) -> int:
-        root = self.modules.get("")
+        root = self.modules.get(self.meta.get("root", ""))
         return root.params if root else sum(n.params for n in self.nodes.values())
 
     def copy(self) -> "Graph":
         return copy.deepcopy(self)
+
+    def module_depth(self, node: Node) -> int:
+        """How deep the module a node stands for is nested (top-level modules are 1)."""
+        return self.scope_depth(node.scope) + (1 if node.kind == "module" else 0)
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes.values())
@@ -178,6 +197,68 @@ class Graph:
             f"<archplot.Graph of {name}: {len(self.nodes)} nodes, {len(self.edges)} edges, "
             f"{len(self.modules)} modules, {self.total_params:,} parameters>"
         )
+
+    # -- transforms (implemented in archplot.transforms; each returns a new Graph) -----------
+
+    def collapse(self, paths: Any = None, *, depth: int | None = None) -> "Graph":
+        """Draw modules as single nodes: deeper than ``depth``, or matching ``paths`` (globs)."""
+        from ..transforms import collapse
+
+        return collapse(self, paths, depth=depth)
+
+    def expand(self, paths: Any = None) -> "Graph":
+        """Show the inside of the matching modules (everything when no paths are given)."""
+        from ..transforms import expand
+
+        return expand(self, paths)
+
+    def focus(self, path: str, *, call: int = 0) -> "Graph":
+        """Only the inside of one module call, with its inputs and outputs."""
+        from ..transforms import focus
+
+        return focus(self, path, call=call)
+
+    def fold_repeats(self) -> "Graph":
+        """Fold runs of identical consecutive blocks into one node marked ×N."""
+        from ..transforms import fold_repeats
+
+        return fold_repeats(self)
+
+    def unfold(self, paths: Any = None) -> "Graph":
+        """Undo folding, of all runs or of those starting at ``paths``."""
+        from ..transforms import unfold
+
+        return unfold(self, paths)
+
+    def hide(self, types: Any = None, *, where: Any = None, trivial: bool = False) -> "Graph":
+        """Splice out nodes by type, predicate, or the ``trivial`` preset; the data path stays connected."""
+        from ..transforms import hide
+
+        return hide(self, types, where=where, trivial=trivial)
+
+    def fuse(self, pattern: Any) -> "Graph":
+        """Fuse chains such as ``"Conv2d > BatchNorm2d > ReLU"`` into one node."""
+        from ..transforms import fuse
+
+        return fuse(self, pattern)
+
+    def prune(self) -> "Graph":
+        """Drop nodes whose results reach no output."""
+        from ..transforms import prune
+
+        return prune(self)
+
+    def merge_wrappers(self) -> "Graph":
+        """Let module boxes that hold exactly one thing give way to it."""
+        from ..transforms import merge_wrappers
+
+        return merge_wrappers(self)
+
+    def group_children(self, max_children: int = 64) -> "Graph":
+        """Split modules with more than ``max_children`` direct parts into boxes."""
+        from ..transforms import group_children
+
+        return group_children(self, max_children)
 
     # -- formats (implemented in graph.serialize) -------------------------------------------
 

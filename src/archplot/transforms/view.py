@@ -1,0 +1,396 @@
+"""A view of a captured graph: which modules are collapsed, which runs are folded, which
+nodes are hidden. ``derive(origin, view)`` computes the graph that view shows.
+
+Keeping the fully expanded origin and a small description of the view makes every transform
+reversible (expand gives back what collapse took) and leaves every input graph untouched.
+Steps, in order: splice out hidden nodes, fuse patterns, collapse scopes, fold repeats,
+merge single-child wrappers, group very large modules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from ..graph import Edge, Graph, Node, Scope
+from .structure import node_hash, scope_hashes
+
+
+@dataclass(frozen=True)
+class View:
+    collapsed: frozenset[int] = frozenset()  # scope ids drawn as one node each
+    hidden: frozenset[int] = frozenset()  # origin node ids spliced out
+    patterns: tuple[tuple[str, ...], ...] = ()  # type chains fused into one node
+    fold: bool = False
+    unfolded: frozenset[str] = frozenset()  # first paths of runs left unfolded
+    merge_wrappers: bool = False
+    max_children: int | None = None
+
+
+@dataclass
+class _Work:
+    """The graph being derived: nodes in execution order, edges, scopes, members."""
+
+    nodes: dict[int, Node]
+    edges: list[Edge]
+    scopes: dict[int, Scope]
+    members: dict[int, list[int]] = field(default_factory=dict)
+
+    def preds(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {i: [] for i in self.nodes}
+        for e in self.edges:
+            if e.source not in out[e.target]:
+                out[e.target].append(e.source)
+        return out
+
+    def succs(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {i: [] for i in self.nodes}
+        for e in self.edges:
+            if e.target not in out[e.source]:
+                out[e.source].append(e.target)
+        return out
+
+
+def origin_of(g: Graph) -> Graph:
+    return g.origin if g.origin is not None else g
+
+
+def view_of(g: Graph) -> View:
+    return g.view if isinstance(g.view, View) else View()
+
+
+def derive(origin: Graph, view: View) -> Graph:
+    hashes = scope_hashes(origin)
+    scopes = {sid: replace(s, structure=hashes.get(sid, "")) for sid, s in origin.scopes.items()}
+    nodes = {}
+    for nid, n in origin.nodes.items():
+        n2 = _copy_node(n)
+        if n2.kind == "module":
+            n2.structure = node_hash(n)
+        nodes[nid] = n2
+    w = _Work(nodes, [dataclasses.replace(e) for e in origin.edges], scopes, {i: [i] for i in origin.nodes})
+    if view.hidden:
+        _splice(w, view.hidden)
+    for pattern in view.patterns:
+        _fuse(w, pattern)
+    if view.collapsed:
+        _collapse(w, origin, view.collapsed)
+    if view.fold:
+        _fold(w, view.unfolded)
+    if view.merge_wrappers:
+        _merge_wrappers(w)
+    if view.max_children:
+        _group(w, origin, view.max_children)
+    g = Graph(nodes=w.nodes, edges=w.edges, modules=origin.modules, scopes=w.scopes, meta=dict(origin.meta),
+              origin=origin, view=view, members=w.members)
+    return g
+
+
+def _copy_node(n: Node) -> Node:
+    return replace(n, attrs=dict(n.attrs), in_shapes=list(n.in_shapes), out_shapes=list(n.out_shapes),
+                   repeat_paths=list(n.repeat_paths), parts=list(n.parts), param_shapes=dict(n.param_shapes))
+
+
+def _dedupe(edges: Iterable[Edge]) -> list[Edge]:
+    """Parallel edges that carry the same tensor (same producer and output number) become one."""
+    seen: set[tuple[int, int, int]] = set()
+    out = []
+    for e in edges:
+        key = (e.source, e.target, e.source_output)
+        if key not in seen and e.source != e.target:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+# -- hide --------------------------------------------------------------------------------------
+
+def _splice(w: _Work, hidden: frozenset[int]) -> None:
+    """Remove hidden nodes, connecting what fed each one to what it fed."""
+    incoming: dict[int, list[Edge]] = defaultdict(list)
+    for e in w.edges:
+        incoming[e.target].append(e)
+    through: dict[int, list[Edge]] = {}
+    new_edges: list[Edge] = []
+    for nid, n in w.nodes.items():
+        resolved = []
+        for e in incoming.get(nid, ()):
+            if e.source in through:
+                resolved.extend(replace(s, target=nid, shape=e.shape, dtype=e.dtype) for s in through[e.source])
+            else:
+                resolved.append(e)
+        if nid in hidden and n.kind in ("op", "module"):
+            through[nid] = resolved
+        else:
+            new_edges.extend(resolved)
+    for nid in through:
+        del w.nodes[nid]
+        w.members.pop(nid, None)
+    w.edges = _dedupe(new_edges)
+
+
+# -- fuse patterns ----------------------------------------------------------------------------
+
+def _fuse(w: _Work, pattern: tuple[str, ...]) -> None:
+    """Fuse chains of nodes whose types follow ``pattern`` (each the only consumer of the last)."""
+    succs, preds = w.succs(), w.preds()
+    fused_into: dict[int, int] = {}
+    chains = []
+    for nid, n in w.nodes.items():
+        if nid in fused_into or n.type != pattern[0] or n.kind not in ("op", "module"):
+            continue
+        chain = [nid]
+        while len(chain) < len(pattern):
+            last = chain[-1]
+            nxt = succs[last]
+            if len(nxt) != 1:
+                break
+            cand = w.nodes[nxt[0]]
+            if cand.type != pattern[len(chain)] or preds[cand.id] != [last] or cand.scope != n.scope:
+                break
+            chain.append(cand.id)
+        if len(chain) == len(pattern):
+            chains.append(chain)
+            for c in chain:
+                fused_into[c] = nid
+    for chain in chains:
+        parts = [w.nodes[c] for c in chain]
+        head = parts[0]
+        head.parts = [{"id": p.id, "name": p.name, "type": p.type, "path": p.path, "attrs": p.attrs,
+                       "params": p.params} for p in parts]
+        head.type = " > ".join(pattern)
+        head.kind = "module"
+        head.params = sum(p.params for p in parts)
+        head.out_shapes = parts[-1].out_shapes
+        head.dynamic = any(p.dynamic for p in parts)
+        head.structure = node_hash(head)
+        for p in parts[1:]:
+            w.members[head.id].extend(w.members.pop(p.id, []))
+            del w.nodes[p.id]
+    w.edges = _dedupe(replace(e, source=fused_into.get(e.source, e.source), target=fused_into.get(e.target, e.target))
+                      for e in w.edges
+                      if not (e.source in fused_into and e.target in fused_into
+                              and fused_into[e.source] == fused_into[e.target]))
+
+
+# -- collapse -----------------------------------------------------------------------------------
+
+def _collapse(w: _Work, origin: Graph, collapsed: frozenset[int]) -> None:
+    # The outermost collapsed scope around each scope, if any.
+    top: dict[int, int | None] = {}
+
+    def outermost(sid: int) -> int | None:
+        if sid in top:
+            return top[sid]
+        s = w.scopes[sid]
+        above = outermost(s.parent) if s.parent is not None else None
+        top[sid] = result = above if above is not None else (sid if sid in collapsed else None)
+        return result
+
+    rep: dict[int, int] = {}
+    new_nodes: dict[int, Node] = {}
+    made: dict[int, Node] = {}
+    next_id = max(max(w.nodes, default=-1), max(origin.nodes, default=-1)) + 1
+    for nid, n in w.nodes.items():
+        c = outermost(n.scope)
+        if c is None:
+            new_nodes[nid] = n
+            rep[nid] = nid
+            continue
+        box = made.get(c)
+        if box is None:
+            s = w.scopes[c]
+            module = origin.modules.get(s.path)
+            prefix = s.path + "."
+            dynamic = any(m.dynamic for p, m in origin.modules.items() if p == s.path or p.startswith(prefix))
+            box = Node(next_id, "module", module.type if module else "Module",
+                       s.path.rsplit(".", 1)[-1] if s.path else (module.type if module else "model"),
+                       s.path, s.parent if s.parent is not None else 0, attrs=dict(module.attrs) if module else {},
+                       params=module.params if module else 0, dynamic=dynamic, collapsed=True,
+                       structure=s.structure)
+            next_id += 1
+            made[c] = box
+            new_nodes[box.id] = box
+            w.members[box.id] = []
+        rep[nid] = box.id
+        w.members[box.id].extend(w.members.pop(nid, [nid]))
+    boxes = {b.id for b in made.values()}
+    in_seen: dict[int, set] = defaultdict(set)
+    out_index: dict[tuple[int, int, int], int] = {}
+    edges = []
+    for e in w.edges:
+        s, t = rep[e.source], rep[e.target]
+        if s == t:
+            continue
+        tensor = (e.source, e.source_output)
+        if t in boxes and tensor not in in_seen[t]:
+            in_seen[t].add(tensor)
+            new_nodes[t].in_shapes.append(e.shape)
+        out = e.source_output
+        if s in boxes:
+            # A box numbers the distinct tensors that leave it.
+            out = out_index.get((s, *tensor))
+            if out is None:
+                out = out_index[(s, *tensor)] = len(new_nodes[s].out_shapes)
+                new_nodes[s].out_shapes.append(e.shape)
+        edges.append(replace(e, source=s, target=t, source_output=out))
+    w.nodes = new_nodes
+    w.edges = _dedupe(edges)
+    w.scopes = {sid: sc for sid, sc in w.scopes.items() if outermost(sid) is None}
+
+
+# -- fold repeats --------------------------------------------------------------------------------
+
+def _units(w: _Work) -> tuple[dict[int, list[tuple[str, int]]], dict[int, list[int]]]:
+    """For each scope, its direct units in execution order: ("node", id) or ("scope", id);
+    and for each scope, every node inside it (at any depth)."""
+    position = {nid: i for i, nid in enumerate(w.nodes)}
+    inside: dict[int, list[int]] = {sid: [] for sid in w.scopes}
+    for nid, n in w.nodes.items():
+        s: int | None = n.scope
+        while s is not None:
+            inside[s].append(nid)
+            s = w.scopes[s].parent
+    units: dict[int, list[tuple[int, tuple[str, int]]]] = {sid: [] for sid in w.scopes}
+    for nid, n in w.nodes.items():
+        units[n.scope].append((position[nid], ("node", nid)))
+    for sid, s in w.scopes.items():
+        if s.parent is not None and inside[sid]:
+            units[s.parent].append((position[inside[sid][0]], ("scope", sid)))
+    return {sid: [u for _, u in sorted(us)] for sid, us in units.items()}, inside
+
+
+def _fold(w: _Work, unfolded: frozenset[str]) -> None:
+    units, inside = _units(w)
+    succs = w.succs()
+
+    def key(u: tuple[str, int]):
+        kind, i = u
+        if kind == "node":
+            n = w.nodes[i]
+            return ("node", n.structure, n.collapsed) if n.kind == "module" and n.structure else None
+        s = w.scopes[i]
+        shown = tuple((w.nodes[x].kind, w.nodes[x].collapsed, w.nodes[x].structure, w.nodes[x].type) for x in inside[i])
+        return ("scope", s.structure, shown)
+
+    def members(u: tuple[str, int]) -> list[int]:
+        return [u[1]] if u[0] == "node" else inside[u[1]]
+
+    def path(u: tuple[str, int]) -> str:
+        return w.nodes[u[1]].path if u[0] == "node" else w.scopes[u[1]].path
+
+    removed_scopes: set[int] = set()
+    # Parents before children, so runs inside a block that is folded away are skipped.
+    order = sorted(w.scopes, key=lambda sid: len(_chain(w, sid)))
+    runs = []
+    for sid in order:
+        if sid in removed_scopes or any(a in removed_scopes for a in _chain(w, sid)):
+            continue
+        us = units[sid]
+        i = 0
+        while i < len(us):
+            k = key(us[i])
+            j = i + 1
+            while (k is not None and j < len(us) and key(us[j]) == k
+                   and any(t in set(members(us[j])) for m in members(us[j - 1]) for t in succs[m])):
+                j += 1
+            if j - i >= 2 and path(us[i]) not in unfolded:
+                run = us[i:j]
+                if len({len(members(u)) for u in run}) == 1:
+                    runs.append(run)
+                    removed_scopes.update(u[1] for u in run[1:] if u[0] == "scope")
+            i = j
+    for run in runs:
+        _apply_fold(w, run, [members(u) for u in run], [path(u) for u in run])
+
+
+def _chain(w: _Work, sid: int) -> list[int]:
+    out = []
+    s = w.scopes[sid].parent
+    while s is not None:
+        out.append(s)
+        s = w.scopes[s].parent
+    return out
+
+
+def _apply_fold(w: _Work, run: list[tuple[str, int]], groups: list[list[int]], paths: list[str]) -> None:
+    first = groups[0]
+    counterpart: dict[int, int] = {}
+    unit_of: dict[int, int] = {}
+    for k, group in enumerate(groups):
+        for a, b in zip(group, first):
+            counterpart[a] = b
+            unit_of[a] = k
+    edges = []
+    for e in w.edges:
+        ks, kt = unit_of.get(e.source), unit_of.get(e.target)
+        if ks is not None and kt is not None and ks != kt:
+            continue  # the chain from one block into the next
+        edges.append(replace(e, source=counterpart.get(e.source, e.source), target=counterpart.get(e.target, e.target)))
+    for group in groups[1:]:
+        for nid in group:
+            w.members[counterpart[nid]].extend(w.members.pop(nid, []))
+            del w.nodes[nid]
+    w.edges = _dedupe(edges)
+    kind, head = run[0]
+    if kind == "node":
+        n = w.nodes[head]
+        n.repeat, n.repeat_paths = len(run), paths
+    else:
+        s = w.scopes[head]
+        s.repeat, s.repeat_paths = len(run), paths
+        doomed = {u[1] for u in run[1:]}
+        # Scopes nested inside the removed blocks go too.
+        changed = True
+        while changed:
+            changed = False
+            for sid, sc in w.scopes.items():
+                if sid not in doomed and sc.parent in doomed:
+                    doomed.add(sid)
+                    changed = True
+        for sid in doomed:
+            del w.scopes[sid]
+
+
+# -- wrappers and large modules ---------------------------------------------------------------
+
+def _merge_wrappers(w: _Work) -> None:
+    """A module box holding exactly one thing (one node or one box) gives way to that thing."""
+    changed = True
+    while changed:
+        changed = False
+        units, _ = _units(w)
+        for sid, us in units.items():
+            if sid == 0 or sid not in w.scopes or len(us) != 1 or w.scopes[sid].repeat > 1:
+                continue
+            parent = w.scopes[sid].parent
+            kind, i = us[0]
+            if kind == "node":
+                w.nodes[i].scope = parent
+            else:
+                w.scopes[i].parent = parent
+            del w.scopes[sid]
+            changed = True
+            break
+
+
+def _group(w: _Work, origin: Graph, max_children: int) -> None:
+    """Split a module with more than ``max_children`` direct parts into boxes of that many."""
+    units, _ = _units(w)
+    next_sid = max(max(w.scopes), max(origin.scopes)) + 1
+    for sid, us in units.items():
+        if len(us) <= max_children:
+            continue
+        parent_path = w.scopes[sid].path
+        for start in range(0, len(us), max_children):
+            chunk = us[start:start + max_children]
+            g = Scope(next_sid, f"{parent_path}[{start}:{start + len(chunk)}]", 0, sid)
+            w.scopes[next_sid] = g
+            for kind, i in chunk:
+                if kind == "node":
+                    w.nodes[i].scope = next_sid
+                else:
+                    w.scopes[i].parent = next_sid
+            next_sid += 1
