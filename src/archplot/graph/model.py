@@ -117,6 +117,7 @@ class Graph:
     origin: "Graph | None" = field(default=None, repr=False, compare=False)
     view: Any = field(default=None, repr=False, compare=False)
     members: dict[int, list[int]] = field(default_factory=dict, repr=False, compare=False)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- building ---------------------------------------------------------------------------
 

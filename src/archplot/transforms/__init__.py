@@ -7,6 +7,7 @@ Module names are qualified names (``encoder.layer.3.attention``); patterns are g
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from dataclasses import replace
@@ -14,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 from ..errors import InputError
 from ..graph import Edge, Graph, Node
-from .view import View, _copy_node, derive, origin_of, view_of
+from .view import View, derive, origin_of, view_of
 
 __all__ = ["collapse", "expand", "focus", "fold_repeats", "unfold", "hide", "fuse", "prune",
            "merge_wrappers", "group_children", "TRIVIAL_OPS", "View"]
@@ -283,7 +284,7 @@ def _subgraph(origin: Graph, inside: list[int], root: int | None, keep_scopes: s
                 next_id += 1
             edges.append(replace(e, source=entering[key], source_output=0))
     for nid in inside:
-        n = _copy_node(origin.nodes[nid])
+        n = copy.copy(origin.nodes[nid])
         if n.scope == root or root is None:
             n.scope = 0
         new.nodes[nid] = n

@@ -9,7 +9,7 @@ merge single-child wrappers, group very large modules.
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Iterable
@@ -61,16 +61,26 @@ def view_of(g: Graph) -> View:
     return g.view if isinstance(g.view, View) else View()
 
 
+def _hashes(origin: Graph) -> tuple[dict[int, str], dict[int, str]]:
+    """Structural hashes of the origin's scopes and module nodes, computed once per origin."""
+    key = (len(origin.nodes), len(origin.edges), len(origin.scopes))
+    cached = origin.cache.get("hashes")
+    if cached is None or cached[0] != key:
+        nodes = {nid: node_hash(n) for nid, n in origin.nodes.items() if n.kind == "module"}
+        cached = origin.cache["hashes"] = (key, scope_hashes(origin), nodes)
+    return cached[1], cached[2]
+
+
 def derive(origin: Graph, view: View) -> Graph:
-    hashes = scope_hashes(origin)
-    scopes = {sid: replace(s, structure=hashes.get(sid, "")) for sid, s in origin.scopes.items()}
-    nodes = {}
-    for nid, n in origin.nodes.items():
-        n2 = _copy_node(n)
-        if n2.kind == "module":
-            n2.structure = node_hash(n)
-        nodes[nid] = n2
-    w = _Work(nodes, [dataclasses.replace(e) for e in origin.edges], scopes, {i: [i] for i in origin.nodes})
+    scope_h, node_h = _hashes(origin)
+    scopes = {sid: Scope(s.id, s.path, s.call, s.parent, s.repeat, list(s.repeat_paths), scope_h.get(sid, ""))
+              for sid, s in origin.scopes.items()}
+    # Steps assign new values to node fields and never change the origin's lists in place,
+    # so a shallow copy of each node is enough.
+    nodes = {nid: copy.copy(n) for nid, n in origin.nodes.items()}
+    for nid, h in node_h.items():
+        nodes[nid].structure = h
+    w = _Work(nodes, list(origin.edges), scopes, {i: [i] for i in origin.nodes})
     if view.hidden:
         _splice(w, view.hidden)
     for pattern in view.patterns:
@@ -86,11 +96,6 @@ def derive(origin: Graph, view: View) -> Graph:
     g = Graph(nodes=w.nodes, edges=w.edges, modules=origin.modules, scopes=w.scopes, meta=dict(origin.meta),
               origin=origin, view=view, members=w.members)
     return g
-
-
-def _copy_node(n: Node) -> Node:
-    return replace(n, attrs=dict(n.attrs), in_shapes=list(n.in_shapes), out_shapes=list(n.out_shapes),
-                   repeat_paths=list(n.repeat_paths), parts=list(n.parts), param_shapes=dict(n.param_shapes))
 
 
 def _dedupe(edges: Iterable[Edge]) -> list[Edge]:
@@ -189,6 +194,7 @@ def _collapse(w: _Work, origin: Graph, collapsed: frozenset[int]) -> None:
         top[sid] = result = above if above is not None else (sid if sid in collapsed else None)
         return result
 
+    dynamic_paths = [p for p, m in origin.modules.items() if m.dynamic]
     rep: dict[int, int] = {}
     new_nodes: dict[int, Node] = {}
     made: dict[int, Node] = {}
@@ -204,7 +210,7 @@ def _collapse(w: _Work, origin: Graph, collapsed: frozenset[int]) -> None:
             s = w.scopes[c]
             module = origin.modules.get(s.path)
             prefix = s.path + "."
-            dynamic = any(m.dynamic for p, m in origin.modules.items() if p == s.path or p.startswith(prefix))
+            dynamic = any(p == s.path or p.startswith(prefix) for p in dynamic_paths)
             box = Node(next_id, "module", module.type if module else "Module",
                        s.path.rsplit(".", 1)[-1] if s.path else (module.type if module else "model"),
                        s.path, s.parent if s.parent is not None else 0, attrs=dict(module.attrs) if module else {},
