@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import ArchplotError, GraphFormatError, InputError, TraceError
+from .diagram import Diagram, draw
 from .graph import Edge, Graph, Module, Node, Scope
 
 __version__ = "0.1.0"
@@ -45,6 +46,6 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
 
 
 __all__ = [
-    "ArchplotError", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
+    "ArchplotError", "Diagram", "draw", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
     "TraceError", "__version__", "trace",
 ]

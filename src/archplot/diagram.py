@@ -1,0 +1,218 @@
+"""``archplot.draw`` and the Diagram it returns: one picture, many outputs."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .graph import Graph
+from .styles.diagram import DiagramOptions, build
+
+# The default view shows at most this many nodes: deeper modules are collapsed until it fits.
+AUTO_NODES = 120
+MAX_PNG_SIDE = 16384
+MAX_PNG_PIXELS = 120_000_000
+FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd", ".json", ".html")
+
+
+class Diagram:
+    """A laid-out picture of a graph. Save it (``.svg .png .pdf .dot .mmd .json``), show it in
+    a notebook, or read its geometry."""
+
+    def __init__(self, graph: Graph, options: DiagramOptions) -> None:
+        self.graph = graph
+        self.options = options
+        built = build(graph, options)
+        self.scene = built.scene
+        self._geometry = built.geometry
+        self.stats = built.stats
+        self._svg: str | None = None
+
+    # -- outputs -------------------------------------------------------------------------------
+
+    def to_svg(self) -> str:
+        """The diagram as SVG text (the source of truth for PNG)."""
+        if self._svg is None:
+            from .render.svg import to_svg
+
+            self._svg = to_svg(self.scene)
+        return self._svg
+
+    def _zoom(self, scale: float | None, dpi: float | None) -> float:
+        if scale is not None and dpi is not None:
+            raise InputError("give scale or dpi, not both")
+        zoom = scale if scale is not None else (dpi / 96.0 if dpi is not None else 2.0)
+        if not isinstance(zoom, (int, float)) or zoom <= 0:
+            raise InputError(f"scale and dpi must be positive numbers, not {zoom!r}")
+        w, h = self.scene.width * zoom, self.scene.height * zoom
+        limit = min(MAX_PNG_SIDE / max(w, 1) * zoom, (MAX_PNG_PIXELS / max(w * h, 1)) ** 0.5 * zoom)
+        if limit < zoom:
+            if limit < 1.0:
+                warnings.warn(
+                    f"the diagram is {self.scene.width:.0f}×{self.scene.height:.0f} px, too large for one PNG at this "
+                    f"scale; rendering at {limit:.2f}×, where text may be unreadable. Collapse it "
+                    "(depth=...), or save as SVG or PDF", UserWarning, stacklevel=3)
+            zoom = limit
+        return zoom
+
+    def to_png(self, *, scale: float | None = None, dpi: float | None = None) -> bytes:
+        """PNG bytes; ``scale`` (default 2 for sharp text) or ``dpi`` (96 dpi = scale 1)."""
+        from .render.png import svg_to_png
+
+        return svg_to_png(self.to_svg(), self._zoom(scale, dpi))
+
+    def to_image(self, *, scale: float | None = None, dpi: float | None = None) -> Any:
+        """The diagram as a ``PIL.Image``."""
+        from PIL import Image
+
+        return Image.open(io.BytesIO(self.to_png(scale=scale, dpi=dpi))).convert("RGBA")
+
+    def to_pdf(self) -> bytes:
+        """A vector PDF, one page the size of the diagram, fonts embedded."""
+        from .render.pdf import scene_to_pdf
+
+        return scene_to_pdf(self.scene)
+
+    def to_dot(self) -> str:
+        """Graphviz DOT text (modules as clusters)."""
+        from .render.dot import to_dot
+
+        return to_dot(self.graph, self.options.direction)
+
+    def to_mermaid(self) -> str:
+        """A Mermaid flowchart (modules as subgraphs), for docs that render Mermaid."""
+        from .render.dot import to_mermaid
+
+        return to_mermaid(self.graph, self.options.direction)
+
+    def save(self, path: Any, *, scale: float | None = None, dpi: float | None = None) -> Path:
+        """Write the diagram; the format follows the extension (.svg .png .pdf .dot .mmd .json)."""
+        p = Path(path)
+        ext = p.suffix.lower()
+        if ext not in FORMATS:
+            raise InputError(f"cannot save {p.name!r}: unknown extension {ext or '(none)'}; use one of {', '.join(FORMATS)}")
+        if ext == ".png":
+            data: bytes | str = self.to_png(scale=scale, dpi=dpi)
+        elif ext == ".pdf":
+            data = self.to_pdf()
+        elif ext == ".svg":
+            data = self.to_svg()
+        elif ext in (".dot", ".gv"):
+            data = self.to_dot()
+        elif ext == ".mmd":
+            data = self.to_mermaid()
+        elif ext == ".json":
+            data = self.graph.to_json()
+        else:
+            raise InputError("the interactive .html view is not available yet; save .svg, .png or .pdf")
+        if isinstance(data, str):
+            p.write_text(data, encoding="utf-8")
+        else:
+            p.write_bytes(data)
+        return p
+
+    def geometry(self) -> dict[str, Any]:
+        """The drawn picture as data: sizes and positions of nodes and module boxes, edge routes."""
+        return self._geometry
+
+    # -- notebooks -----------------------------------------------------------------------------
+
+    def _repr_html_(self) -> str:
+        # Never clipped: a wide or tall diagram scrolls inside the cell at its natural size.
+        svg = self.to_svg().replace("<svg ", '<svg style="max-width:none;height:auto" ', 1)
+        return '<div style="max-width:100%;max-height:900px;overflow:auto">' + svg + "</div>"
+
+    def __repr__(self) -> str:
+        return (f"<archplot.Diagram {self.scene.width:.0f}×{self.scene.height:.0f} px: {self.stats['nodes']} nodes, "
+                f"{self.stats['edges']} edges, {self.stats['crossings']} crossings>")
+
+
+def view(graph: Graph, *, depth: int | None = None, expand: Any = None, collapse: Any = None,
+         focus: str | None = None, fold: bool = True, hide_trivial: bool = True, prune: bool = True) -> Graph:
+    """The graph a diagram shows, from the same options as :func:`draw`."""
+    g = graph
+    if focus is not None:
+        g = g.focus(focus)
+    if hide_trivial:
+        g = g.hide(trivial=True)
+    if prune:
+        g = g.prune()
+    if depth is not None:
+        g = g.collapse(depth=depth)
+    elif expand is None and collapse is None:
+        g = _auto_depth(g, fold)
+    if collapse is not None:
+        g = g.collapse(collapse)
+    if expand is not None:
+        g = g.expand(expand)
+    if fold:
+        g = g.fold_repeats()
+    return g
+
+
+def _auto_depth(g: Graph, fold: bool) -> Graph:
+    """The deepest level of detail that stays within AUTO_NODES nodes."""
+    def size(v: Graph) -> int:
+        return len((v.fold_repeats() if fold else v).nodes)
+
+    if size(g) <= AUTO_NODES:
+        return g
+    deepest = max((g.scope_depth(s) for s in g.scopes), default=0)
+    best = g.collapse(depth=1)
+    for d in range(2, deepest + 1):
+        candidate = g.collapse(depth=d)
+        if size(candidate) > AUTO_NODES:
+            break
+        best = candidate
+    return best
+
+
+def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None, dtypes: Any = None,
+         device: Any = None, train: bool = False, leaf_modules: Any = (), forward_kwargs: dict | None = None,
+         depth: int | None = None, expand: Any = None, collapse: Any = None, focus: str | None = None,
+         fold: bool = True, hide_trivial: bool = True, prune: bool = True, direction: str = "TB",
+         theme: str = "light", color_map: Any = None, show_shapes: bool = True, show_params: bool = True,
+         show_attrs: bool = True, legend: bool = True, layer_spacing: float | None = None,
+         node_spacing: float | None = None, title: str | None = None, **unknown: Any) -> Diagram:
+    """Draw a model (traced on ``input_data``/``input_size``) or a :class:`Graph`.
+
+    Level of detail: ``depth`` (default: the deepest level that keeps the picture within about
+    120 nodes), ``expand``/``collapse`` (module paths or globs), ``focus`` (one module's inside),
+    ``fold`` identical consecutive blocks into one (×N), ``hide_trivial`` shape plumbing,
+    ``prune`` computations whose results reach no output. Look: ``direction`` "TB" or "LR",
+    ``theme`` "light", "dark" or "print", ``color_map`` ({nn.Conv2d: "#E69F00"}, keys may be
+    classes, type names or families; values a colour or {"fill": ..., "outline": ...}),
+    ``show_shapes``/``show_params``/``show_attrs``, ``legend``, ``layer_spacing`` and
+    ``node_spacing`` in pixels, ``title``. Tracing options are those of :func:`archplot.trace`;
+    keyword arguments for ``forward`` go in ``forward_kwargs``.
+
+    >>> import torch, archplot
+    >>> d = archplot.draw(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU()), input_size=(1, 4))
+    >>> d.save("mlp.svg")                                   # doctest: +SKIP
+    """
+    if unknown:
+        names = sorted(unknown)
+        code = draw.__code__
+        valid = sorted(code.co_varnames[2:code.co_argcount + code.co_kwonlyargcount])
+        raise InputError(f"draw() got unknown option{'s' if len(names) > 1 else ''} {', '.join(map(repr, names))}; "
+                         f"valid options are: {', '.join(valid)}")
+    if isinstance(model_or_graph, Graph):
+        used = [k for k, v in (("input_data", input_data), ("input_size", input_size), ("dtypes", dtypes),
+                               ("device", device), ("forward_kwargs", forward_kwargs)) if v is not None]
+        if used:
+            raise InputError(f"{', '.join(used)} only apply when drawing a model, not a Graph")
+        graph = model_or_graph
+    else:
+        from .capture import trace
+
+        graph = trace(model_or_graph, input_data, input_size=input_size, dtypes=dtypes, device=device, train=train,
+                      leaf_modules=leaf_modules, **(forward_kwargs or {}))
+    g = view(graph, depth=depth, expand=expand, collapse=collapse, focus=focus, fold=fold,
+             hide_trivial=hide_trivial, prune=prune)
+    opts = DiagramOptions(direction=direction, theme=theme, color_map=color_map, show_shapes=show_shapes,
+                          show_params=show_params, show_attrs=show_attrs, legend=legend,
+                          layer_spacing=layer_spacing, node_spacing=node_spacing, title=title)
+    return Diagram(g, opts)

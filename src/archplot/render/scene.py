@@ -1,0 +1,112 @@
+"""A drawn picture as plain shapes: what every backend (SVG, PNG, PDF) renders.
+
+Styles build scenes; backends never decide where anything goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+Point = tuple[float, float]
+
+
+@dataclass(slots=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str | None = None
+    stroke: str | None = None
+    stroke_width: float = 1.0
+    rx: float = 0.0
+    dash: tuple[float, float] | None = None
+    opacity: float = 1.0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Circle:
+    cx: float
+    cy: float
+    r: float
+    fill: str | None = None
+    stroke: str | None = None
+    stroke_width: float = 1.0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Polygon:
+    points: list[Point]
+    fill: str | None = None
+    stroke: str | None = None
+    stroke_width: float = 1.0
+    opacity: float = 1.0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Path:
+    """A polyline through ``points``; with ``curve`` "v" (or "h"), steps that change x (or y)
+    are drawn as S-curves with vertical (or horizontal) tangents."""
+
+    points: list[Point]
+    stroke: str = "#000"
+    width: float = 1.0
+    curve: str | None = None
+    dash: tuple[float, float] | None = None
+    opacity: float = 1.0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Text:
+    x: float
+    y: float  # baseline
+    text: str
+    size: float = 12.0
+    fill: str = "#000"
+    bold: bool = False
+    anchor: str = "start"  # start | middle | end
+    halo: str | None = None  # an outline in this colour keeps text readable over lines
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Group:
+    """Items that belong together (one node, one edge); ``data`` becomes data-* attributes."""
+
+    items: list["Item"]
+    data: dict[str, Any] = field(default_factory=dict)
+    tooltip: str | None = None
+
+
+Item = Union[Rect, Circle, Polygon, Path, Text, Group]
+
+
+@dataclass
+class Scene:
+    width: float
+    height: float
+    items: list[Item]
+    background: str | None = "#ffffff"
+    title: str | None = None
+
+
+def path_commands(points: list[Point], curve: str | None) -> list[tuple[str, list[float]]]:
+    """Move/line/cubic commands for a Path: the one place the S-curve shape is defined."""
+    if not points:
+        return []
+    cmds: list[tuple[str, list[float]]] = [("M", [points[0][0], points[0][1]])]
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        if curve == "v" and abs(x0 - x1) > 0.5:
+            my = (y0 + y1) / 2
+            cmds.append(("C", [x0, my, x1, my, x1, y1]))
+        elif curve == "h" and abs(y0 - y1) > 0.5:
+            mx = (x0 + x1) / 2
+            cmds.append(("C", [mx, y0, mx, y1, x1, y1]))
+        else:
+            cmds.append(("L", [x1, y1]))
+    return cmds

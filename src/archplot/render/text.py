@@ -1,0 +1,38 @@
+"""Text measurement from the bundled font's own advance widths (no font library needed)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+FONT_DIR = Path(__file__).parent / "fonts"
+FONT_FAMILY = "DejaVu Sans"
+# Fallbacks with similar (wide) metrics first, so text stays inside its box without the font.
+FONT_STACK = "'DejaVu Sans', Verdana, 'Bitstream Vera Sans', Geneva, sans-serif"
+
+
+@lru_cache(maxsize=1)
+def _metrics() -> dict:
+    return json.loads((FONT_DIR / "metrics.json").read_text(encoding="utf-8"))
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in pixels of ``text`` set in the bundled font at ``size`` px."""
+    table = _metrics()["bold" if bold else "regular"]
+    fallback = table.get("M", 0.9)
+    return size * sum(table.get(ch, fallback) for ch in text)
+
+
+def ascent(size: float) -> float:
+    return size * _metrics()["regular_ascent"]
+
+
+def font_files() -> list[str]:
+    return [str(FONT_DIR / "DejaVuSans.ttf"), str(FONT_DIR / "DejaVuSans-Bold.ttf")]
+
+
+def supported(text: str) -> str:
+    """``text`` with characters the bundled font lacks replaced by '?'."""
+    table = _metrics()["regular"]
+    return "".join(ch if ch in table else "?" for ch in text)

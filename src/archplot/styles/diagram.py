@@ -1,0 +1,406 @@
+"""The default architecture diagram: nodes with labels, nested module boxes, shapes on edges.
+
+``build(graph, options)`` measures every label, asks the layout for positions and routes, and
+returns a Scene (for the backends) and the geometry as data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Hashable
+
+from ..errors import InputError
+from ..graph import Graph, Node
+from ..layout import Box, LayoutSpec, layout
+from ..render.scene import Group, Path, Polygon, Rect, Scene, Text
+from ..render.text import text_width
+from .labels import attr_summary, family, human, shape_text
+from .theme import BLOCK_COLORS, FAMILIES, FAMILY_LABELS, Theme, get_theme, luminance, mix, parse_color
+
+TITLE = 12.0
+DETAIL = 10.5
+EDGE_LABEL = 9.5
+GROUP_TITLE = 10.5
+MARGIN = 16.0
+FOLD_OFFSET = 4.0
+
+
+@dataclass
+class DiagramOptions:
+    direction: str = "TB"
+    theme: str = "light"
+    color_map: Any = None
+    show_shapes: bool = True
+    show_params: bool = True
+    show_attrs: bool = True
+    legend: bool = True
+    layer_spacing: float | None = None
+    node_spacing: float | None = None
+    title: str | None = None
+
+    def check(self) -> None:
+        if self.direction not in ("TB", "LR"):
+            raise InputError(f"direction must be 'TB' (top to bottom) or 'LR' (left to right), not {self.direction!r}")
+        get_theme(self.theme)
+        for name in ("layer_spacing", "node_spacing"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0):
+                raise InputError(f"{name} must be a non-negative number of pixels, not {v!r}")
+
+
+@dataclass
+class _NodeLook:
+    lines: list[tuple[str, float, bool]]  # text, size, bold
+    w: float
+    h: float
+    fill: str
+    stroke: str
+    text: str
+    rx: float
+    dash: tuple[float, float] | None = None
+    stacked: int = 0
+    tooltip: str = ""
+    family: str = "other"
+
+
+@dataclass
+class Built:
+    scene: Scene
+    geometry: dict[str, Any]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def display_name(path: str) -> str:
+    """The last part of a qualified name, with its parent when the last part is an index."""
+    parts = path.split(".")
+    if len(parts) >= 2 and parts[-1].isdigit():
+        return ".".join(parts[-2:])
+    return parts[-1]
+
+
+def _color_override(color_map: Any, n: Node, fam: str) -> tuple[str | None, str | None, str | None]:
+    """(base colour, fill, outline) from a user colour map keyed by class, type name or family."""
+    if not color_map:
+        return None, None, None
+    keys: list[Any] = [n.type, fam]
+    if n.parts:
+        keys.insert(1, n.parts[0]["type"])
+    for k, v in color_map.items():
+        name = k if isinstance(k, str) else getattr(k, "__name__", None)
+        if name in keys:
+            if isinstance(v, dict):
+                if not v:
+                    continue
+                fill = parse_color(v["fill"], f"color_map[{name}]['fill']") if "fill" in v else None
+                outline = parse_color(v["outline"], f"color_map[{name}]['outline']") if "outline" in v else None
+                return None, fill, outline
+            return parse_color(v, f"color_map[{name}]"), None, None
+    return None, None, None
+
+
+def _check_color_map(color_map: Any) -> None:
+    if color_map is None:
+        return
+    if not hasattr(color_map, "items"):
+        raise InputError("color_map must be a dict such as {nn.Conv2d: '#E69F00'} or {'Linear': {'fill': '#0072B2'}}")
+    for k, v in color_map.items():
+        name = k if isinstance(k, str) else getattr(k, "__name__", repr(k))
+        if isinstance(v, dict):
+            unknown = set(v) - {"fill", "outline"}
+            if unknown:
+                raise InputError(f"color_map[{name}] has unknown keys {sorted(unknown)}; use 'fill' and 'outline'")
+            for part, c in v.items():
+                parse_color(c, f"color_map[{name}][{part!r}]")
+        else:
+            parse_color(v, f"color_map[{name}]")
+
+
+def _look(n: Node, g: Graph, opts: DiagramOptions, theme: Theme) -> _NodeLook:
+    fam = family(n)
+    lines: list[tuple[str, float, bool]] = []
+    tooltip = [f"{n.path or n.name} ({n.type})"]
+    if n.kind in ("input", "output"):
+        shape = n.out_shapes[0] if n.kind == "input" and n.out_shapes else (n.in_shapes[0] if n.in_shapes else None)
+        lines.append((n.name, TITLE, True))
+        if shape is not None or n.attrs.get("dtype"):
+            lines.append((shape_text(shape, n.attrs.get("dtype")), DETAIL, False))
+        return _finish(lines, mix(theme.text, theme.background, 0.88), mix(theme.text, theme.background, 0.35),
+                       theme.text, rx=14.0, tooltip=" ".join(tooltip), family=n.kind)
+    if n.kind == "op":
+        summary = attr_summary(n) if opts.show_attrs else ""
+        lines.append((n.type + (f"  {summary}" if summary else ""), DETAIL + 0.5, False))
+    else:
+        name = display_name(n.path) if n.path else n.name
+        if n.repeat > 1:
+            lines.append((f"{n.type} ×{n.repeat}", TITLE, True))
+            lines.append((f"{n.repeat_paths[0]} … {n.repeat_paths[-1]}", DETAIL, False))
+        else:
+            marker = "▸ " if n.collapsed else ""
+            lines.append((f"{marker}{name} · {n.type}" if name != n.type else f"{marker}{n.type}", TITLE, True))
+        if opts.show_attrs:
+            summary = attr_summary(n)
+            if summary:
+                lines.append((summary, DETAIL, False))
+        if opts.show_params and n.params:
+            lines.append((f"{human(n.params)} params" + (" each" if n.repeat > 1 else ""), DETAIL, False))
+    if n.dynamic:
+        lines.append(("⚡ data-dependent", DETAIL, False))
+    for k, v in n.attrs.items():
+        tooltip.append(f"{k}={v}")
+    base, fill, outline = _color_override(opts.color_map, n, fam)
+    if base is None:
+        if fam == "module" and n.structure:
+            base = BLOCK_COLORS[int(n.structure[:8], 16) % len(BLOCK_COLORS)]
+        else:
+            base = FAMILIES.get(fam, FAMILIES["other"])
+    f, s, t = theme.node_colors(base, fam)
+    if fill is not None:
+        f = fill
+        t = "#000000" if _light(fill) else "#ffffff"
+        s = outline or s
+    elif outline is not None:
+        s = outline
+    look = _finish(lines, f, s, t, rx=(99.0 if n.kind == "op" else 6.0 if n.collapsed else 3.0),
+                   tooltip="\n".join(tooltip), family=fam)
+    if n.dynamic:
+        look.dash = (5.0, 3.0)
+        look.stroke = theme.dynamic
+    if n.repeat > 1:
+        look.stacked = 2
+        look.w += 2 * FOLD_OFFSET
+        look.h += 2 * FOLD_OFFSET
+    return look
+
+
+def _light(color: str) -> bool:
+    return luminance(color) > 0.45
+
+
+def _finish(lines: list[tuple[str, float, bool]], fill: str, stroke: str, text: str, rx: float, tooltip: str,
+            family: str) -> _NodeLook:
+    pad_x, pad_y = (10.0, 6.0)
+    w = max(text_width(t, s, b) for t, s, b in lines) + 2 * pad_x
+    h = sum(s * 1.3 for _, s, _ in lines) + 2 * pad_y - 2
+    if len(lines) == 1 and rx > 50:  # an op: a compact pill
+        w = max(w, 40.0)
+        h = s_h = lines[0][1] * 1.3 + 8
+        rx = s_h / 2
+    w = max(w, 56.0 if rx <= 50 else w)
+    return _NodeLook(lines, round(w, 1), round(h, 1), fill, stroke, text, rx, tooltip=tooltip, family=family)
+
+
+def build(g: Graph, opts: DiagramOptions) -> Built:
+    opts.check()
+    _check_color_map(opts.color_map)
+    theme = get_theme(opts.theme)
+    lr = opts.direction == "LR"
+    looks = {nid: _look(n, g, opts, theme) for nid, n in g.nodes.items()}
+
+    # tensor labels: one per tensor, next to where it leaves its producer
+    label: dict[Hashable, str] = {}
+    consumers: dict[Hashable, list[int]] = {}
+    for e in g.edges:
+        consumers.setdefault((e.source, e.source_output), []).append(e.target)
+    if opts.show_shapes:
+        for e in g.edges:
+            key = (e.source, e.source_output)
+            src = g.nodes[e.source]
+            if key in label or src.kind == "input":
+                continue
+            if all(g.nodes[t].kind == "output" for t in consumers[key]):
+                continue
+            label[key] = shape_text(e.shape, e.dtype)
+    label_w = {k: text_width(t, EDGE_LABEL) + 4 for k, t in label.items()}
+
+    # box titles; a box is marked when a module inside it took a data-dependent path
+    dynamic_within: set[str] = set()
+    for p, m in g.modules.items():
+        if m.dynamic:
+            parts_ = p.split(".")
+            dynamic_within.update(".".join(parts_[:i]) for i in range(len(parts_) + 1))
+    titles: dict[int, str] = {}
+    for sid, s in g.scopes.items():
+        if sid == 0:
+            continue
+        module = g.modules.get(s.path)
+        if s.repeat > 1:
+            titles[sid] = f"{s.repeat_paths[0]} … {s.repeat_paths[-1]} · {module.type if module else ''} ×{s.repeat}"
+        else:
+            titles[sid] = f"{s.path} · {module.type}" if module else s.path
+        if s.path in dynamic_within:
+            titles[sid] += "  ⚡ data-dependent path"
+
+    rank_gap = opts.layer_spacing if opts.layer_spacing is not None else (34.0 if opts.show_shapes else 26.0)
+    node_gap = opts.node_spacing if opts.node_spacing is not None else 22.0
+    if lr and label_w:
+        rank_gap = max(rank_gap, max(label_w.values()) + 16.0)
+    header: dict[int, tuple[float, float, float, float]] = {}
+    for sid, t in titles.items():
+        tw = text_width(t, GROUP_TITLE, True) + 4
+        th = GROUP_TITLE + 8
+        header[sid] = (th, 0.0, tw, 0.0) if not lr else (0.0, th, 0.0, tw)
+    spec = LayoutSpec(
+        node_size={nid: ((lk.w, lk.h) if not lr else (lk.h, lk.w)) for nid, lk in looks.items()},
+        node_scope={nid: n.scope for nid, n in g.nodes.items()},
+        scope_parent={sid: s.parent for sid, s in g.scopes.items()},
+        edges=[(e.source, e.target, (e.source, e.source_output)) for e in g.edges],
+        header=header,
+        label_width={} if lr else label_w,
+        node_gap=node_gap, rank_gap=rank_gap,
+    )
+    res = layout(spec)
+
+    def tr_box(b: Box) -> Box:
+        return Box(b.y, b.x, b.h, b.w) if lr else b
+
+    width, height = (res.height, res.width) if lr else (res.width, res.height)
+    title_h = (TITLE + 14) if opts.title else 0.0
+    ox, oy = MARGIN, MARGIN + title_h
+    nodes = {nid: _shift(tr_box(b), ox, oy) for nid, b in res.nodes.items()}
+    groups = {sid: _shift(tr_box(b), ox, oy) for sid, b in res.groups.items()}
+    routes = [[((y if lr else x) + ox, (x if lr else y) + oy) for x, y in pts] for pts in res.routes]
+
+    items: list[Any] = []
+    box_titles: list[Text] = []
+    # module boxes, outer first
+    depth = {sid: g.scope_depth(sid) for sid in groups}
+    for sid in sorted(groups, key=lambda s: (depth[s], s)):
+        b = groups[sid]
+        s = g.scopes[sid]
+        dyn = "⚡" in titles.get(sid, "")
+        fill = theme.group_fills[(depth[sid] - 1) % 2]
+        parts: list[Any] = []
+        if s.repeat > 1:
+            for k in (2, 1):
+                parts.append(Rect(b.x + k * FOLD_OFFSET, b.y + k * FOLD_OFFSET, b.w, b.h, fill, theme.group_stroke,
+                                  1.0, rx=8.0))
+        parts.append(Rect(b.x, b.y, b.w, b.h, fill, theme.dynamic if dyn else theme.group_stroke,
+                          1.2 if dyn else 1.0, rx=8.0, dash=(6.0, 3.0) if dyn else None))
+        items.append(Group(parts, data={"scope": sid, "path": s.path}, tooltip=titles[sid]))
+        # Titles go on top of the edges that enter the box, on a halo of the box's colour.
+        box_titles.append(Text(b.x + 8, b.y + GROUP_TITLE + 5, titles[sid], GROUP_TITLE, theme.muted, bold=True,
+                               halo=fill))
+
+    # edges
+    edge_geo = []
+    for e, pts in zip(g.edges, routes):
+        edge_geo.append({"source": e.source, "target": e.target, "points": [[round(x, 1), round(y, 1)] for x, y in pts]})
+        if len(pts) < 2:
+            continue
+        head = _arrow_head(pts, lr)
+        items.append(Group([Path(_shorten(pts, 5.0), theme.edge, 1.1, curve="h" if lr else "v"),
+                            Polygon(head, theme.edge, None)],
+                           data={"source": e.source, "target": e.target}))
+    items.extend(box_titles)
+    placed: set[Hashable] = set()
+    for e, pts in zip(g.edges, routes):
+        key = (e.source, e.source_output)
+        if key not in label or key in placed or not pts:
+            continue
+        placed.add(key)
+        x0, y0 = pts[0]
+        if lr:
+            items.append(Text(x0 + 4, y0 - 4, label[key], EDGE_LABEL, theme.muted))
+        else:
+            # right of the edge, unless the edge bends right: then left of it
+            bends_right = len(pts) > 2 and pts[2][0] > x0 + 0.5
+            items.append(Text(x0 - 5 if bends_right else x0 + 5, y0 + EDGE_LABEL + 3, label[key], EDGE_LABEL,
+                              theme.muted, anchor="end" if bends_right else "start"))
+
+    # nodes
+    for nid, b in nodes.items():
+        lk = looks[nid]
+        n = g.nodes[nid]
+        parts = []
+        bw, bh = b.w - lk.stacked * FOLD_OFFSET, b.h - lk.stacked * FOLD_OFFSET
+        for k in range(lk.stacked, 0, -1):
+            parts.append(Rect(b.x + k * FOLD_OFFSET, b.y + k * FOLD_OFFSET, bw, bh, lk.fill, lk.stroke, 1.0, rx=lk.rx))
+        parts.append(Rect(b.x, b.y, bw, bh, lk.fill, lk.stroke, 1.6 if n.collapsed else 1.0,
+                          rx=min(lk.rx, bh / 2), dash=lk.dash))
+        total = sum(s * 1.3 for _, s, _ in lk.lines)
+        y = b.y + (bh - total) / 2
+        for text, size, bold in lk.lines:
+            y += size * 1.3
+            parts.append(Text(b.x + bw / 2, y - size * 0.3, text, size, lk.text, bold=bold, anchor="middle"))
+        items.append(Group(parts, data={"node": nid, "kind": n.kind, "path": n.path}, tooltip=lk.tooltip))
+
+    # legend
+    legend_h = 0.0
+    content_w = width + 2 * MARGIN
+    if opts.legend:
+        present = []
+        for lk in looks.values():
+            if lk.family not in ("input", "output") and lk.family not in present:
+                present.append(lk.family)
+        order = list(FAMILIES)
+        present.sort(key=lambda f: order.index(f) if f in order else len(order))
+        entries = [(FAMILY_LABELS.get(f, f), theme.node_colors(FAMILIES.get(f, FAMILIES["other"]), f)) for f in present]
+        extra = []
+        if any(n.repeat > 1 for n in g.nodes.values()) or any(s.repeat > 1 for s in g.scopes.values()):
+            extra.append("×N  repeated blocks folded into one")
+        if any("⚡" in t for t in titles.values()) or any(n.dynamic for n in g.nodes.values()):
+            extra.append("⚡  data-dependent: drawn as run for this input")
+        if entries or extra:
+            items_l, legend_h, legend_w = _legend(entries, extra, MARGIN, oy + height + 18,
+                                                  max(content_w - 2 * MARGIN, 420.0), theme)
+            items.extend(items_l)
+            content_w = max(content_w, legend_w + 2 * MARGIN)
+    if opts.title:
+        items.insert(0, Text(MARGIN, MARGIN + TITLE + 2, opts.title, TITLE + 2, theme.text, bold=True))
+    total_w = max(content_w, (text_width(opts.title, TITLE + 2, True) + 2 * MARGIN) if opts.title else 0.0)
+    total_h = oy + height + MARGIN + (legend_h + 18 if legend_h else 0.0)
+    scene = Scene(round(total_w, 1), round(total_h, 1), items, theme.background, title=opts.title)
+    geometry = {
+        "width": scene.width, "height": scene.height,
+        "nodes": [{"id": nid, "x": round(b.x, 1), "y": round(b.y, 1), "width": round(b.w, 1), "height": round(b.h, 1)}
+                  for nid, b in nodes.items()],
+        "groups": [{"path": g.scopes[sid].path, "scope": sid, "x": round(b.x, 1), "y": round(b.y, 1),
+                    "width": round(b.w, 1), "height": round(b.h, 1)} for sid, b in groups.items()],
+        "edges": edge_geo,
+    }
+    return Built(scene, geometry, {"crossings": res.crossings, "nodes": len(nodes), "edges": len(g.edges)})
+
+
+def _shift(b: Box, dx: float, dy: float) -> Box:
+    return Box(b.x + dx, b.y + dy, b.w, b.h)
+
+
+def _shorten(pts: list[tuple[float, float]], by: float) -> list[tuple[float, float]]:
+    (x0, y0), (x1, y1) = pts[-2], pts[-1]
+    dx, dy = x1 - x0, y1 - y0
+    length = (dx * dx + dy * dy) ** 0.5
+    if length <= by:
+        return pts
+    return pts[:-1] + [(x1 - dx / length * by, y1 - dy / length * by)]
+
+
+def _arrow_head(pts: list[tuple[float, float]], lr: bool) -> list[tuple[float, float]]:
+    x, y = pts[-1]
+    if lr:  # the last piece of every route is horizontal (curves end with horizontal tangents)
+        return [(x, y), (x - 7, y - 3.5), (x - 7, y + 3.5)]
+    return [(x, y), (x - 3.5, y - 7), (x + 3.5, y - 7)]
+
+
+def _legend(entries: list[tuple[str, tuple[str, str, str]]], extra: list[str], x0: float, y0: float,
+            max_w: float, theme: Theme) -> tuple[list[Any], float, float]:
+    """Legend items wrapped into rows of at most ``max_w``; returns items, height, width used."""
+    items: list[Any] = []
+    x, y = x0, y0
+    row_h = 16.0
+    widest = 0.0
+    for name, (fill, stroke, _) in entries:
+        w = 18 + text_width(name, DETAIL) + 16
+        if x + w > x0 + max_w and x > x0:
+            x, y = x0, y + row_h
+        items.append(Rect(x, y - 9, 13, 10, fill, stroke, 1.0, rx=2))
+        items.append(Text(x + 18, y, name, DETAIL, theme.muted))
+        x += w
+        widest = max(widest, x - x0)
+    for text in extra:
+        w = text_width(text, DETAIL) + 20
+        if x + w > x0 + max_w and x > x0:
+            x, y = x0, y + row_h
+        items.append(Text(x, y, text, DETAIL, theme.muted))
+        x += w
+        widest = max(widest, x - x0)
+    return items, (y - y0) + row_h, widest

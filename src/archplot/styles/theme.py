@@ -1,0 +1,118 @@
+"""Colours: op families from the colour-blind-safe Okabe-Ito palette, and themes for screen,
+dark backgrounds and print (grayscale-safe)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InputError
+
+FAMILIES = {
+    "convolution": "#E69F00",
+    "linear": "#0072B2",
+    "normalization": "#009E73",
+    "activation": "#56B4E9",
+    "attention": "#CC79A7",
+    "pooling": "#D55E00",
+    "embedding": "#F0E442",
+    "recurrent": "#882255",
+    "elementwise": "#8E8E8E",
+    "shape": "#B8B8B8",
+    "dropout": "#C8C8C8",
+    "module": "#6A6A8A",
+    "other": "#7A7A7A",
+}
+FAMILY_LABELS = {
+    "convolution": "convolution", "linear": "linear / matmul", "normalization": "normalization",
+    "activation": "activation", "attention": "attention", "pooling": "pooling / resampling",
+    "embedding": "embedding", "recurrent": "recurrent", "elementwise": "elementwise",
+    "shape": "shape", "dropout": "dropout", "module": "module (collapsed)", "other": "other",
+}
+# Identical blocks share a colour: picked from this (Paul Tol's muted) palette by structure.
+BLOCK_COLORS = ["#332288", "#117733", "#44AA99", "#88CCEE", "#DDCC77", "#CC6677", "#AA4499", "#882255"]
+# Print: families told apart by lightness alone.
+GRAY = {"convolution": 0.55, "linear": 0.35, "normalization": 0.8, "activation": 0.9, "attention": 0.45,
+        "pooling": 0.65, "embedding": 0.75, "recurrent": 0.4, "elementwise": 0.95, "shape": 1.0,
+        "dropout": 1.0, "module": 0.7, "other": 0.85}
+
+_COLOR = re.compile(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?([0-9a-fA-F]{2})?\Z|[a-zA-Z]{3,20}\Z")
+_NAMED = {"black": "#000000", "white": "#ffffff", "red": "#ff0000", "green": "#008000", "blue": "#0000ff",
+          "orange": "#ffa500", "gray": "#808080", "grey": "#808080", "yellow": "#ffff00", "purple": "#800080",
+          "pink": "#ffc0cb", "brown": "#a52a2a", "cyan": "#00ffff", "magenta": "#ff00ff", "navy": "#000080",
+          "teal": "#008080", "olive": "#808000", "maroon": "#800000", "lime": "#00ff00", "silver": "#c0c0c0",
+          "gold": "#ffd700", "skyblue": "#87ceeb", "lightgray": "#d3d3d3", "lightblue": "#add8e6",
+          "lightgreen": "#90ee90", "salmon": "#fa8072", "coral": "#ff7f50", "violet": "#ee82ee"}
+
+
+def parse_color(value: Any, where: str) -> str:
+    """A colour as '#rrggbb'; anything else is refused (colours reach SVG and HTML)."""
+    if isinstance(value, str) and _COLOR.match(value.strip()):
+        v = value.strip().lower()
+        if v in _NAMED:
+            return _NAMED[v]
+        if v.startswith("#"):
+            if len(v) == 4:
+                v = "#" + "".join(c * 2 for c in v[1:])
+            return v[:7]
+    raise InputError(f"{where}: {value!r} is not a colour; use '#rrggbb', '#rgb' or a basic name such as 'orange'")
+
+
+def _rgb(c: str) -> tuple[int, int, int]:
+    return int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16)
+
+
+def mix(a: str, b: str, t: float) -> str:
+    """``a`` moved a fraction ``t`` toward ``b``."""
+    ra, rb = _rgb(a), _rgb(b)
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ra, rb))
+
+
+def luminance(c: str) -> float:
+    r, g, b = (v / 255 for v in _rgb(c))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    background: str
+    text: str
+    muted: str
+    edge: str
+    group_fills: tuple[str, str]
+    group_stroke: str
+    dynamic: str
+    tint: float  # how far a family colour is moved toward the background for a node's fill
+
+    def node_colors(self, base: str, family: str) -> tuple[str, str, str]:
+        """(fill, stroke, text) for a node whose family colour is ``base``."""
+        return _node_colors(self, base, family)
+
+
+@lru_cache(maxsize=256)
+def _node_colors(theme: "Theme", base: str, family: str) -> tuple[str, str, str]:
+    if theme.name == "print":
+        level = GRAY.get(family, 0.85)
+        gray = "#" + f"{round(255 * level):02x}" * 3
+        return gray, "#000000", "#000000" if level > 0.5 else "#ffffff"
+    fill = mix(base, theme.background, theme.tint)
+    stroke = mix(base, "#000000", 0.15) if theme.name == "light" else base
+    text = "#000000" if luminance(fill) > 0.45 else "#ffffff"
+    return fill, stroke, text
+
+
+THEMES = {
+    "light": Theme("light", "#ffffff", "#1b1b1f", "#5c5f66", "#4a4d55", ("#f6f7f9", "#eceef2"), "#c3c7cf", "#D55E00", 0.72),
+    "dark": Theme("dark", "#1c1d21", "#e9eaee", "#a7abb5", "#b7bbc4", ("#26282d", "#2f3238"), "#4a4e57", "#ff8a3d", 0.62),
+    "print": Theme("print", "#ffffff", "#000000", "#333333", "#000000", ("#ffffff", "#f2f2f2"), "#000000", "#000000", 0.0),
+}
+
+
+def get_theme(name: str) -> Theme:
+    try:
+        return THEMES[name]
+    except (KeyError, TypeError):
+        raise InputError(f"unknown theme {name!r}; choose one of {', '.join(THEMES)}") from None
