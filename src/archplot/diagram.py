@@ -48,7 +48,7 @@ class Diagram:
         if not isinstance(zoom, (int, float)) or zoom <= 0:
             raise InputError(f"scale and dpi must be positive numbers, not {zoom!r}")
         w, h = self.scene.width * zoom, self.scene.height * zoom
-        limit = min(MAX_PNG_SIDE / max(w, 1) * zoom, (MAX_PNG_PIXELS / max(w * h, 1)) ** 0.5 * zoom)
+        limit = min(MAX_PNG_SIDE / max(w, h, 1) * zoom, (MAX_PNG_PIXELS / max(w * h, 1)) ** 0.5 * zoom)
         if limit < zoom:
             if limit < 1.0:
                 warnings.warn(

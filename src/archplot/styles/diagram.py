@@ -223,10 +223,15 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
         if sid == 0:
             continue
         module = g.modules.get(s.path)
+        parent = g.scopes.get(s.parent) if s.parent is not None else None
+        # inside a box, a name relative to the box's own module reads better than the full path
+        prefix = (parent.path + ".") if parent is not None and parent.path and s.path.startswith(parent.path + ".") else ""
         if s.repeat > 1:
-            titles[sid] = f"{s.repeat_paths[0]} … {s.repeat_paths[-1]} · {module.type if module else ''} ×{s.repeat}"
+            first, last = (p[len(prefix):] if p.startswith(prefix) else p for p in (s.repeat_paths[0], s.repeat_paths[-1]))
+            titles[sid] = f"{first} … {last} · {module.type if module else ''} ×{s.repeat}"
         else:
-            titles[sid] = f"{s.path} · {module.type}" if module else s.path
+            name = s.path[len(prefix):]
+            titles[sid] = f"{name} · {module.type}" if module else name
         if s.path in dynamic_within:
             titles[sid] += "  ⚡ data-dependent path"
 
