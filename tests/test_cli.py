@@ -28,6 +28,21 @@ def test_torchvision_model_to_json(tmp_path):
     assert g.meta["model"] == "ResNet" and g.outputs[0].in_shapes == [[1, 1000]]
 
 
+def test_default_output_is_svg_and_formats_follow_extension(tmp_path):
+    pytest.importorskip("torchvision")
+    r = run("resnet18", "--depth", "1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    svg = (tmp_path / "resnet18.svg").read_text()
+    assert svg.startswith("<svg") and "layer1 · Sequential" in svg
+    r = run("resnet18", "--depth", "2", "--theme", "print", "-o", "r.png", "--scale", "1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    from PIL import Image
+
+    assert Image.open(tmp_path / "r.png").width > 200
+    r = run("r.json" if (tmp_path / "r.json").exists() else "resnet18", "--focus", "layer2.0", "-o", "-", cwd=tmp_path)
+    assert r.returncode == 0 and "downsample" in r.stdout
+
+
 def test_user_file_with_input_spec_and_stdout(tmp_path):
     (tmp_path / "net.py").write_text(
         "import torch\n"
@@ -37,9 +52,9 @@ def test_user_file_with_input_spec_and_stdout(tmp_path):
         "    def forward(self, x, y):\n"
         "        return self.fc(x) + y\n"
     )
-    r = run("net.py:Net", "-i", "2x10,2x6", "--model-args", '{"width": 6}', "-o", "-", cwd=tmp_path)
+    r = run("net.py:Net", "-i", "2x10,2x6", "--model-args", '{"width": 6}', "-o", "net.json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    data = json.loads(r.stdout)
+    data = json.loads((tmp_path / "net.json").read_text())
     fc = next(n for n in data["nodes"] if n["path"] == "fc")
     assert fc["attrs"]["out_features"] == 6 and fc["in_shapes"] == [[2, 10]]
 

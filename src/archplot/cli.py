@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Sequence
 
 EXAMPLES = """examples:
-  archplot resnet18 -o resnet18.json
-  archplot transformers:GPT2Model --meta -o gpt2.json
-  archplot my_net.py:Net -i 1x3x32x32 --model-args '{"width": 64}' -o net.json
-  archplot bert.json -o -                 (re-read a saved graph, write it to stdout)
+  archplot resnet18                                   (writes resnet18.svg)
+  archplot resnet50 --depth 2 -o resnet50.png
+  archplot transformers:GPT2Model --meta -o gpt2.pdf
+  archplot transformers:BertModel --focus encoder.layer.0 -o layer.svg
+  archplot my_net.py:Net -i 1x3x32x32 --model-args '{"width": 64}' -o net.svg
+  archplot resnet18 -o graph.json && archplot graph.json -o again.svg   (redraw without re-tracing)
+  archplot resnet18 -o - > resnet18.svg
 """
 
-FORMATS = (".json",)
+FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd", ".json")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,9 +31,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("model", help="torchvision name, transformers:Class, file.py:NAME, package.module:NAME or a .json graph")
     p.add_argument("-i", "--input", help="input spec: 1x3x224x224, image224, input_ids:1x128:int64,... (default: by model kind)")
-    p.add_argument("-o", "--output", help="output file, format by extension (.json); '-' writes to stdout")
+    p.add_argument("-o", "--output", help="output file, format by extension (svg png pdf dot mmd json); "
+                   "'-' writes SVG to stdout; default MODEL.svg")
     p.add_argument("--model-args", help="constructor keyword arguments as JSON, e.g. '{\"depth\": 4}'")
     p.add_argument("--meta", action="store_true", help="build the model on the meta device (no memory for weights)")
+    view = p.add_argument_group("level of detail")
+    view.add_argument("--depth", type=int, help="show modules nested at most this deep (default: fit ~120 nodes)")
+    view.add_argument("--collapse", action="append", metavar="PATTERN", help="collapse matching modules (repeatable)")
+    view.add_argument("--expand", action="append", metavar="PATTERN", help="expand matching modules (repeatable)")
+    view.add_argument("--focus", metavar="PATH", help="draw only the inside of this module")
+    view.add_argument("--no-fold", action="store_true", help="do not fold repeated blocks into one")
+    view.add_argument("--show-trivial", action="store_true", help="keep view/reshape/getitem/dropout nodes")
+    look = p.add_argument_group("look")
+    look.add_argument("--direction", choices=("TB", "LR"), default="TB", help="top-to-bottom or left-to-right")
+    look.add_argument("--theme", choices=("light", "dark", "print"), default="light")
+    look.add_argument("--title", help="a title above the diagram")
+    look.add_argument("--scale", type=float, help="PNG pixels per diagram pixel (default 2)")
+    look.add_argument("--dpi", type=float, help="PNG resolution (96 dpi = scale 1)")
     p.add_argument("-v", "--verbose", action="store_true", help="print progress and timings on stderr")
     p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     p.add_argument("--version", action="version", version=f"archplot {__version__}")
@@ -40,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     verbose = args.verbose
-    out = args.output or re.sub(r"[^\w.-]+", "_", Path(args.model.split(":")[-1]).stem or "model") + ".json"
+    out = args.output or re.sub(r"[^\w.-]+", "_", Path(args.model.split(":")[-1]).stem or "model") + ".svg"
     if out != "-" and Path(out).suffix.lower() not in FORMATS:
         print(f"archplot: error: cannot write {Path(out).suffix or 'files without an extension'}; "
               f"use one of {', '.join(FORMATS)}", file=sys.stderr)
@@ -48,11 +65,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         t0 = time.perf_counter()
         graph = _graph(args, verbose)
-        text = graph.to_json()
+        import archplot
+
+        t = time.perf_counter()
+        diagram = archplot.draw(graph, depth=args.depth, collapse=args.collapse, expand=args.expand,
+                                focus=args.focus, fold=not args.no_fold, hide_trivial=not args.show_trivial,
+                                direction=args.direction, theme=args.theme, title=args.title)
+        if verbose:
+            print(f"archplot: laid out {len(diagram.graph.nodes)} nodes in {time.perf_counter() - t:.2f} s",
+                  file=sys.stderr)
         if out == "-":
-            sys.stdout.write(text + "\n")
+            sys.stdout.write(diagram.to_svg())
+        elif Path(out).suffix.lower() == ".json":
+            graph.to_json(out)  # the full graph, so it can be redrawn at any level of detail
         else:
-            Path(out).write_text(text, encoding="utf-8")
+            diagram.save(out, scale=args.scale, dpi=args.dpi)
         if verbose:
             print(f"archplot: wrote {out} in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     except Exception as e:  # noqa: BLE001 - one line for the user, traceback with --debug
