@@ -110,3 +110,24 @@ def path_commands(points: list[Point], curve: str | None) -> list[tuple[str, lis
         else:
             cmds.append(("L", [x1, y1]))
     return cmds
+
+
+def sample_path(points: list[Point], curve: str | None, steps: int = 8) -> list[Point]:
+    """Points along a Path as drawn (for measuring it: crossings, hit tests)."""
+    out: list[Point] = []
+    x, y = points[0] if points else (0.0, 0.0)
+    for cmd, v in path_commands(points, curve):
+        if cmd == "M":
+            x, y = v
+            out.append((x, y))
+        elif cmd == "L":
+            x, y = v
+            out.append((x, y))
+        else:
+            for k in range(1, steps + 1):
+                t = k / steps
+                u = 1 - t
+                out.append((u ** 3 * x + 3 * u * u * t * v[0] + 3 * u * t * t * v[2] + t ** 3 * v[4],
+                            u ** 3 * y + 3 * u * u * t * v[1] + 3 * u * t * t * v[3] + t ** 3 * v[5]))
+            x, y = v[4], v[5]
+    return out

@@ -297,20 +297,23 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
                             Polygon(head, theme.edge, None)],
                            data={"source": e.source, "target": e.target}))
     items.extend(box_titles)
-    placed: set[Hashable] = set()
+    # right of where the tensor leaves its producer, unless one of its edges bends right there
+    start: dict[Hashable, tuple[float, float]] = {}
+    bends_right: set[Hashable] = set()
     for e, pts in zip(g.edges, routes):
         key = (e.source, e.source_output)
-        if key not in label or key in placed or not pts:
+        if key not in label or not pts:
             continue
-        placed.add(key)
-        x0, y0 = pts[0]
+        start.setdefault(key, pts[0])
+        if len(pts) > 2 and pts[2][0] > pts[0][0] + 0.5:
+            bends_right.add(key)
+    for key, (x0, y0) in start.items():
         if lr:
             items.append(Text(x0 + 4, y0 - 4, label[key], EDGE_LABEL, theme.muted))
         else:
-            # right of the edge, unless the edge bends right: then left of it
-            bends_right = len(pts) > 2 and pts[2][0] > x0 + 0.5
-            items.append(Text(x0 - 5 if bends_right else x0 + 5, y0 + EDGE_LABEL + 3, label[key], EDGE_LABEL,
-                              theme.muted, anchor="end" if bends_right else "start"))
+            left = key in bends_right
+            items.append(Text(x0 - 5 if left else x0 + 5, y0 + EDGE_LABEL + 3, label[key], EDGE_LABEL,
+                              theme.muted, anchor="end" if left else "start"))
 
     # nodes
     for nid, b in nodes.items():

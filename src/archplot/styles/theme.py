@@ -29,7 +29,7 @@ FAMILY_LABELS = {
     "convolution": "convolution", "linear": "linear / matmul", "normalization": "normalization",
     "activation": "activation", "attention": "attention", "pooling": "pooling / resampling",
     "embedding": "embedding", "recurrent": "recurrent", "elementwise": "elementwise",
-    "shape": "shape", "dropout": "dropout", "module": "module (collapsed)", "other": "other",
+    "shape": "shape", "dropout": "dropout", "module": "collapsed module (one colour per structure)", "other": "other",
 }
 # Identical blocks share a colour: picked from this (Paul Tol's muted) palette by structure.
 BLOCK_COLORS = ["#332288", "#117733", "#44AA99", "#88CCEE", "#DDCC77", "#CC6677", "#AA4499", "#882255"]

@@ -117,7 +117,7 @@ def expand(g: Graph, paths: str | Iterable[str] | None = None) -> Graph:
 
     >>> g.collapse(depth=1).expand("encoder.layer.3")   # doctest: +SKIP
     """
-    if paths is None:
+    if paths is None or paths == "**":
         return _with(g, collapsed=frozenset())
     origin = origin_of(g)
     collapsed = set(view_of(g).collapsed)

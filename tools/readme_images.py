@@ -1,0 +1,45 @@
+"""Regenerate the pictures in the README by running archplot on real models.
+
+    python tools/readme_images.py
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import torch
+import torchvision
+import transformers
+
+import archplot
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "images"
+sys.path.insert(0, str(ROOT / "examples"))
+from unet import UNet  # noqa: E402
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with torch.device("meta"):
+        resnet50 = torchvision.models.resnet50()
+        inception = torchvision.models.inception_v3(init_weights=False, aux_logits=False)
+        gpt2 = transformers.GPT2Model(transformers.GPT2Config())
+    pictures = {
+        "resnet50_depth2": archplot.draw(resnet50, input_size=(1, 3, 224, 224), depth=2, title="ResNet-50, depth 2"),
+        "gpt2_folded": archplot.draw(gpt2, input_size=(1, 16), dtypes=torch.long, depth=2, title="GPT-2, depth 2"),
+        "inception_block": archplot.draw(inception, input_size=(1, 3, 299, 299), focus="Mixed_5b",
+                                         title="Inception v3: Mixed_5b", direction="TB"),
+        "unet": archplot.draw(UNet(), input_size=(1, 3, 128, 128), depth=1, title="U-Net, depth 1"),
+    }
+    for name, d in pictures.items():
+        d.save(OUT / f"{name}.png", scale=1.5)
+        d.save(OUT / f"{name}.svg")
+        print(name, d)
+
+
+if __name__ == "__main__":
+    main()
