@@ -38,7 +38,8 @@ def archplot_svg(g: archplot.Graph) -> tuple[float, archplot.Diagram]:
     return statistics.median(times[1:]), d
 
 
-def dot_svg(dot_text: str, timeout: float) -> tuple[float | None, dict | None]:
+def dot_svg(dot_text: str, timeout: float) -> tuple[float | None, str]:
+    """dot's time to SVG, or None and why not ("timeout", "crashed")."""
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "g.dot"
         src.write_text(dot_text)
@@ -47,15 +48,16 @@ def dot_svg(dot_text: str, timeout: float) -> tuple[float | None, dict | None]:
             subprocess.run(["dot", "-Tsvg", "-o", str(Path(tmp) / "g.svg"), str(src)], check=True, timeout=timeout,
                            capture_output=True)
         except subprocess.TimeoutExpired:
-            return None, None
-        elapsed = time.perf_counter() - t
-        return elapsed, None
+            return None, "timeout"
+        except subprocess.CalledProcessError:
+            return None, "crashed"
+        return time.perf_counter() - t, "ok"
 
 
 def dot_layout_json(dot_text: str, timeout: float) -> dict | None:
     try:
         r = subprocess.run(["dot", "-Tjson"], input=dot_text, text=True, capture_output=True, timeout=timeout, check=True)
-    except subprocess.TimeoutExpired:
+    except (subprocess.TimeoutExpired, subprocess.CalledProcessError):
         return None
     return json.loads(r.stdout)
 
@@ -144,15 +146,15 @@ def main() -> None:
         g = g.hide(trivial=True).prune() if not name.startswith("synthetic") else g
         ta, d = archplot_svg(g)
         dot_text = d.to_dot()
-        td = None
+        td, status = None, "skipped"
         cd = ca = "-"
         if have_dot:
-            td, _ = dot_svg(dot_text, args.dot_timeout)
+            td, status = dot_svg(dot_text, args.dot_timeout)
             if len(d.graph.nodes) < 1000:
                 ca = str(count_crossings(_segments_archplot(d)))
                 layout = dot_layout_json(dot_text, args.dot_timeout)
                 cd = str(count_crossings(_segments_dot(layout))) if layout else "timeout"
-        dt = "skipped" if not have_dot else ("timeout" if td is None else f"{td:.2f}")
+        dt = status if td is None else f"{td:.2f}"
         ratio = f"{td / ta:.1f}×" if td else "-"
         print(f"{name:28} {len(d.graph.nodes):>6} {ta:>11.2f} {dt:>9} {ratio:>13} {ca:>12} {cd:>14}", flush=True)
 

@@ -125,8 +125,16 @@ def test_data_dependent_control_flow_is_marked():
     assert not g.modules["gate"].dynamic
     taken = {n.path for n in g if n.kind == "module"} - {"gate"}
     assert len(taken) == 1 and {g.modules[p].calls for p in ("branch.a", "branch.b")} == {0, 1}
+    # the value read is a node: gate -> mean -> gt -> bool(), kept in the drawing
+    read = next(n for n in g if n.type == "bool()")
+    assert read.dynamic and read.out_shapes == []
+    chain = [g.nodes[e.source].type for e in g.edges if e.target == read.id]
+    assert chain == ["gt"]
+    svg = archplot.draw(g).to_svg()
+    assert "gate · Linear" in svg and "bool()" in svg and "data-dependent" in svg
     static = archplot.trace(Block(), input_size=(1, 4, 4, 4))
     assert not any(m.dynamic for m in static.modules.values())
+    assert "data-dependent" not in archplot.draw(static).to_svg()
 
 
 def test_meta_device_value_read_is_explained():

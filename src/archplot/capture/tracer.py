@@ -214,12 +214,18 @@ class _Recorder(TorchFunctionMode):
         if func in _CONVERSIONS:
             name = getattr(func, "__name__", str(func))
             self._mark_dynamic(f"Tensor.{name}" if not name.startswith("Tensor") else name)
-            if any(t.device.type == "meta" for t in flat_tensors(args, [])):
+            ins = flat_tensors(args, [])
+            if any(t.device.type == "meta" for t in ins):
                 raise TraceError(
                     f"the forward reads tensor values (Tensor.{name}) in `{self.stack[-1].path or 'the model'}`, "
                     "which the meta device cannot compute; trace with real tensors on the CPU instead",
                     module_path=self.stack[-1].path,
                 )
+            top = self.stack[-1]
+            if not top.leaf:
+                # The value read here steers the forward: a node with no output that says so.
+                self.add_node("op", name.strip("_") + "()", name.strip("_") + "()", top.path, top.scope, ins, [],
+                              dynamic=True, attrs={"reads_value": True})
             return func(*args, **kwargs)
         out = func(*args, **kwargs)
         top = self.stack[-1]

@@ -198,7 +198,8 @@ def prune(g: Graph) -> Graph:
     """Drop nodes whose results reach no output (cache updates, unused branches)."""
     preds = g.predecessors()
     alive = set()
-    stack = [n.id for n in g.outputs]
+    # Values the forward read to choose its path count as results too.
+    stack = [n.id for n in g.nodes.values() if n.kind == "output" or n.attrs.get("reads_value")]
     while stack:
         i = stack.pop()
         if i not in alive:
