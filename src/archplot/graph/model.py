@@ -99,6 +99,16 @@ class Scope:
     structure: str = ""
 
 
+def adjacency(node_ids: Any, edges: list[Edge], reverse: bool = False) -> dict[int, list[int]]:
+    """Node id -> its neighbours along (or, with ``reverse``, against) the edges, without repeats."""
+    out: dict[int, list[int]] = {i: [] for i in node_ids}
+    for e in edges:
+        a, b = (e.target, e.source) if reverse else (e.source, e.target)
+        if b not in out[a]:
+            out[a].append(b)
+    return out
+
+
 @dataclass
 class Graph:
     """A captured network: nodes in execution order, tensor edges, module tree and scopes.
@@ -144,21 +154,11 @@ class Graph:
 
     def successors(self) -> dict[int, list[int]]:
         """Node id -> ids of the nodes it feeds, without repeats, in edge order."""
-        out: dict[int, list[int]] = {i: [] for i in self.nodes}
-        for e in self.edges:
-            targets = out[e.source]
-            if e.target not in targets:
-                targets.append(e.target)
-        return out
+        return adjacency(self.nodes, self.edges)
 
     def predecessors(self) -> dict[int, list[int]]:
         """Node id -> ids of the nodes that feed it, without repeats, in edge order."""
-        out: dict[int, list[int]] = {i: [] for i in self.nodes}
-        for e in self.edges:
-            sources = out[e.target]
-            if e.source not in sources:
-                sources.append(e.source)
-        return out
+        return adjacency(self.nodes, self.edges, reverse=True)
 
     def scope_chain(self, scope_id: int) -> list[Scope]:
         """The scopes from the top level down to ``scope_id`` (the root scope excluded)."""

@@ -17,12 +17,23 @@ def _label(n) -> list[str]:
     return [title] + ([summary] if summary else [])
 
 
-def _children(g: Graph) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {sid: [] for sid in g.scopes}
+def _tree(g: Graph) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Child scopes of each scope, and the nodes directly in each scope."""
+    children: dict[int, list[int]] = {sid: [] for sid in g.scopes}
     for sid, s in g.scopes.items():
         if s.parent is not None:
-            out[s.parent].append(sid)
-    return out
+            children[s.parent].append(sid)
+    by_scope: dict[int, list[int]] = {sid: [] for sid in g.scopes}
+    for n in g.nodes.values():
+        by_scope[n.scope].append(n.id)
+    return children, by_scope
+
+
+def _box_title(g: Graph, sid: int) -> str:
+    s = g.scopes[sid]
+    module = g.modules.get(s.path)
+    title = f"{s.path} · {module.type}" if module else s.path
+    return title + (f" ×{s.repeat}" if s.repeat > 1 else "")
 
 
 def _dot_str(text: str) -> str:
@@ -30,10 +41,7 @@ def _dot_str(text: str) -> str:
 
 
 def to_dot(g: Graph, direction: str = "TB") -> str:
-    children = _children(g)
-    by_scope: dict[int, list[int]] = {sid: [] for sid in g.scopes}
-    for n in g.nodes.values():
-        by_scope[n.scope].append(n.id)
+    children, by_scope = _tree(g)
     lines = ["digraph archplot {", f"  rankdir={direction};",
              '  node [shape=box, style="rounded,filled", fillcolor="#f4f4f4", fontname="DejaVu Sans", fontsize=10];',
              '  edge [fontname="DejaVu Sans", fontsize=8];']
@@ -44,13 +52,8 @@ def to_dot(g: Graph, direction: str = "TB") -> str:
             shape = ', shape=oval' if n.kind in ("input", "output") else ""
             lines.append(f"{indent}n{nid} [label={_dot_str(chr(10).join(_label(n)))}{shape}];")
         for c in children[sid]:
-            s = g.scopes[c]
-            module = g.modules.get(s.path)
-            title = f"{s.path} · {module.type}" if module else s.path
-            if s.repeat > 1:
-                title += f" ×{s.repeat}"
             lines.append(f"{indent}subgraph cluster_{c} {{")
-            lines.append(f"{indent}  label={_dot_str(title)}; style=rounded; color=\"#999999\";")
+            lines.append(f"{indent}  label={_dot_str(_box_title(g, c))}; style=rounded; color=\"#999999\";")
             emit(c, indent + "  ")
             lines.append(f"{indent}}}")
 
@@ -69,10 +72,7 @@ def _mm(text: str) -> str:
 
 
 def to_mermaid(g: Graph, direction: str = "TB") -> str:
-    children = _children(g)
-    by_scope: dict[int, list[int]] = {sid: [] for sid in g.scopes}
-    for n in g.nodes.values():
-        by_scope[n.scope].append(n.id)
+    children, by_scope = _tree(g)
     lines = [f"flowchart {direction}"]
 
     def emit(sid: int, indent: str) -> None:
@@ -82,10 +82,7 @@ def to_mermaid(g: Graph, direction: str = "TB") -> str:
             open_, close = ("([", "])") if n.kind in ("input", "output") else ("[", "]")
             lines.append(f'{indent}n{nid}{open_}"{text}"{close}')
         for c in children[sid]:
-            s = g.scopes[c]
-            module = g.modules.get(s.path)
-            title = f"{s.path} · {module.type}" if module else s.path
-            lines.append(f'{indent}subgraph s{c}["{_mm(title)}"]')
+            lines.append(f'{indent}subgraph s{c}["{_mm(_box_title(g, c))}"]')
             emit(c, indent + "  ")
             lines.append(f"{indent}end")
 

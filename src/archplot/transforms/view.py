@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from ..graph import Edge, Graph, Node, Scope
+from ..graph.model import adjacency
 from .structure import node_hash, scope_hashes
 
 
@@ -39,18 +40,10 @@ class _Work:
     members: dict[int, list[int]] = field(default_factory=dict)
 
     def preds(self) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {i: [] for i in self.nodes}
-        for e in self.edges:
-            if e.source not in out[e.target]:
-                out[e.target].append(e.source)
-        return out
+        return adjacency(self.nodes, self.edges, reverse=True)
 
     def succs(self) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {i: [] for i in self.nodes}
-        for e in self.edges:
-            if e.target not in out[e.source]:
-                out[e.source].append(e.target)
-        return out
+        return adjacency(self.nodes, self.edges)
 
 
 def origin_of(g: Graph) -> Graph:
