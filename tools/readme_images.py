@@ -35,6 +35,26 @@ def main() -> None:
                                          title="Inception v3: Mixed_5b", direction="TB"),
         "unet": archplot.draw(UNet(), input_size=(1, 3, 128, 128), depth=1, title="U-Net, depth 1"),
     }
+    from collections import defaultdict
+
+    from torch import nn
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_styles import ResidualBlock, small_cnn
+
+    colours: dict = defaultdict(dict)
+    colours[nn.Conv2d]["fill"] = "#E69F00"
+    colours[nn.BatchNorm2d]["fill"] = "#009E73"
+    colours[nn.ReLU]["fill"] = "#56B4E9"
+    block = ResidualBlock(channels=8)
+    pictures.update({
+        "style_graph_boxes": archplot.draw(block, input_size=(1, 8, 16, 16), style="graph", show_neurons=False,
+                                           color_map=colours, layer_spacing=60),
+        "style_graph_neurons": archplot.draw(nn.Sequential(nn.Linear(6, 10), nn.ReLU(), nn.Linear(10, 8), nn.ReLU(),
+                                                           nn.Linear(8, 3)), input_size=(1, 6), style="graph"),
+        "style_layered": archplot.draw(small_cnn(), input_size=(1, 1, 28, 28), style="layered"),
+        "style_lenet": archplot.draw(small_cnn(), input_size=(1, 1, 28, 28), style="lenet"),
+    })
     for name, d in pictures.items():
         d.save(OUT / f"{name}.png", scale=1.5)
         d.save(OUT / f"{name}.svg")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import ArchplotError, GraphFormatError, InputError, TraceError
-from .diagram import Diagram, draw
+from .diagram import Diagram, draw, render
 from .graph import Edge, Graph, Module, Node, Scope
 
 __version__ = "0.1.0"
@@ -46,6 +46,6 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
 
 
 __all__ = [
-    "ArchplotError", "Diagram", "draw", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
+    "ArchplotError", "Diagram", "draw", "render", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
     "TraceError", "__version__", "trace",
 ]

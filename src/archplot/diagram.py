@@ -22,13 +22,19 @@ class Diagram:
     """A laid-out picture of a graph. Save it (``.svg .png .pdf .dot .mmd .json``), show it in
     a notebook, or read its geometry."""
 
-    def __init__(self, graph: Graph, options: DiagramOptions) -> None:
+    def __init__(self, graph: Graph, options: DiagramOptions, style: str = "diagram", style_options: Any = None) -> None:
         self.graph = graph
         self.options = options
-        built = build(graph, options)
-        self.scene = built.scene
-        self._geometry = built.geometry
-        self.stats = built.stats
+        self.style = style
+        if style == "diagram":
+            built = build(graph, options)
+            self.scene, self._geometry, self.stats = built.scene, built.geometry, built.stats
+        else:
+            from .styles.classic import STYLES
+
+            self.scene = STYLES[style](graph, style_options)
+            self._geometry = _scene_geometry(self.scene)
+            self.stats = {"nodes": len(self._geometry["nodes"]), "edges": len(graph.edges), "crossings": 0}
         self._svg: str | None = None
 
     # -- outputs -------------------------------------------------------------------------------
@@ -130,6 +136,32 @@ class Diagram:
                 f"{self.stats['edges']} edges, {self.stats['crossings']} crossings>")
 
 
+def _scene_geometry(scene: Any) -> dict[str, Any]:
+    """Node boxes of a drawn scene, from the groups that carry a node id."""
+    from .render.scene import Circle, Group, Polygon, Rect, Text
+
+    nodes = []
+    for it in scene.items:
+        if not isinstance(it, Group) or "node" not in it.data:
+            continue
+        xs: list[float] = []
+        ys: list[float] = []
+        for p in it.items:
+            if isinstance(p, Rect):
+                xs += [p.x, p.x + p.w]
+                ys += [p.y, p.y + p.h]
+            elif isinstance(p, Circle):
+                xs += [p.cx - p.r, p.cx + p.r]
+                ys += [p.cy - p.r, p.cy + p.r]
+            elif isinstance(p, Polygon):
+                xs += [x for x, _ in p.points]
+                ys += [y for _, y in p.points]
+        if xs and not all(isinstance(p, Text) for p in it.items):
+            nodes.append({"id": it.data["node"], "x": round(min(xs), 1), "y": round(min(ys), 1),
+                          "width": round(max(xs) - min(xs), 1), "height": round(max(ys) - min(ys), 1)})
+    return {"width": scene.width, "height": scene.height, "nodes": nodes, "groups": [], "edges": []}
+
+
 def view(graph: Graph, *, depth: int | None = None, expand: Any = None, collapse: Any = None,
          focus: str | None = None, fold: bool = True, hide_trivial: bool = True, prune: bool = True) -> Graph:
     """The graph a diagram shows, from the same options as :func:`draw`."""
@@ -176,8 +208,13 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
          fold: bool = True, hide_trivial: bool = True, prune: bool = True, direction: str = "TB",
          theme: str = "light", color_map: Any = None, show_shapes: bool = True, show_params: bool = True,
          show_attrs: bool = True, legend: bool = True, layer_spacing: float | None = None,
-         node_spacing: float | None = None, title: str | None = None, **unknown: Any) -> Diagram:
+         node_spacing: float | None = None, title: str | None = None, style: str = "diagram",
+         **unknown: Any) -> Diagram:
     """Draw a model (traced on ``input_data``/``input_size``) or a :class:`Graph`.
+
+    ``style``: "diagram" (the default architecture diagram), or a classic style: "graph"
+    (neurons in columns), "layered" (3-D boxes), "lenet" (feature-map stacks); their own
+    options (``show_neurons``, ``node_size``, ``type_ignore``, ``scale_xy``, ...) are keywords here.
 
     Level of detail: ``depth`` (default: the deepest level that keeps the picture within about
     120 nodes), ``expand``/``collapse`` (module paths or globs), ``focus`` (one module's inside),
@@ -193,26 +230,58 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
     >>> d = archplot.draw(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU()), input_size=(1, 4))
     >>> d.save("mlp.svg")                                   # doctest: +SKIP
     """
+    from .styles.classic import STYLES, options_for
+
+    if style != "diagram":
+        if style not in STYLES:
+            raise InputError(f"unknown style {style!r}; choose one of diagram, {', '.join(STYLES)}")
+        shared = {"color_map": color_map, "layer_spacing": layer_spacing, "title": title,
+                  "theme": theme if theme != "light" else None,
+                  "show_shapes": None if show_shapes else False, "legend": None if legend else False}
+        given = {**{k: v for k, v in shared.items() if v is not None}, **unknown}
+        style_options = options_for(style, given)
+        graph = _graph_for(model_or_graph, input_data, input_size, dtypes, device, train, leaf_modules, forward_kwargs)
+        if focus is not None:
+            graph = graph.focus(focus)
+        return Diagram(graph, DiagramOptions(), style=style, style_options=style_options)
     if unknown:
         names = sorted(unknown)
         code = draw.__code__
         valid = sorted(code.co_varnames[2:code.co_argcount + code.co_kwonlyargcount])
         raise InputError(f"draw() got unknown option{'s' if len(names) > 1 else ''} {', '.join(map(repr, names))}; "
                          f"valid options are: {', '.join(valid)}")
-    if isinstance(model_or_graph, Graph):
-        used = [k for k, v in (("input_data", input_data), ("input_size", input_size), ("dtypes", dtypes),
-                               ("device", device), ("forward_kwargs", forward_kwargs)) if v is not None]
-        if used:
-            raise InputError(f"{', '.join(used)} only apply when drawing a model, not a Graph")
-        graph = model_or_graph
-    else:
-        from .capture import trace
-
-        graph = trace(model_or_graph, input_data, input_size=input_size, dtypes=dtypes, device=device, train=train,
-                      leaf_modules=leaf_modules, **(forward_kwargs or {}))
+    graph = _graph_for(model_or_graph, input_data, input_size, dtypes, device, train, leaf_modules, forward_kwargs)
     g = view(graph, depth=depth, expand=expand, collapse=collapse, focus=focus, fold=fold,
              hide_trivial=hide_trivial, prune=prune)
     opts = DiagramOptions(direction=direction, theme=theme, color_map=color_map, show_shapes=show_shapes,
                           show_params=show_params, show_attrs=show_attrs, legend=legend,
                           layer_spacing=layer_spacing, node_spacing=node_spacing, title=title)
     return Diagram(g, opts)
+
+
+def _graph_for(model_or_graph: Any, input_data: Any, input_size: Any, dtypes: Any, device: Any, train: bool,
+               leaf_modules: Any, forward_kwargs: dict | None) -> Graph:
+    if isinstance(model_or_graph, Graph):
+        used = [k for k, v in (("input_data", input_data), ("input_size", input_size), ("dtypes", dtypes),
+                               ("device", device), ("forward_kwargs", forward_kwargs)) if v is not None]
+        if used:
+            raise InputError(f"{', '.join(used)} only apply when drawing a model, not a Graph")
+        return model_or_graph
+    from .capture import trace
+
+    return trace(model_or_graph, input_data, input_size=input_size, dtypes=dtypes, device=device, train=train,
+                 leaf_modules=leaf_modules, **(forward_kwargs or {}))
+
+
+def render(model_or_graph: Any, input_shape: Any = None, style: str = "diagram", *, input_data: Any = None,
+           scale: float | None = None, **options: Any) -> Any:
+    """Draw and return a ``PIL.Image``: ``archplot.render(model, (1, 3, 224, 224), style="layered")``.
+
+    Takes the options of :func:`draw`. The image has 2 pixels per diagram pixel, fewer where
+    that would make its long side exceed 4,000 pixels; ``scale`` sets it explicitly.
+    """
+    d = draw(model_or_graph, input_data, input_size=input_shape, style=style, **options)
+    if scale is None:
+        long_side = max(d.scene.width, d.scene.height, 1.0)
+        scale = min(2.0, 4000.0 / long_side)
+    return d.to_image(scale=scale)

@@ -74,6 +74,23 @@ class _Local:
     crossings: int
 
 
+def layout_oriented(spec: LayoutSpec, lr: bool) -> LayoutResult:
+    """:func:`layout` with node sizes and results in picture coordinates; for left-to-right
+    diagrams sizes go in transposed and boxes and routes come out transposed back."""
+    if not lr:
+        return layout(spec)
+    spec.node_size = {nid: (h, w) for nid, (w, h) in spec.node_size.items()}
+    res = layout(spec)
+    return LayoutResult(
+        res.height, res.width,
+        {nid: Box(b.y, b.x, b.h, b.w) for nid, b in res.nodes.items()},
+        {sid: Box(b.y, b.x, b.h, b.w) for sid, b in res.groups.items()},
+        [[(y, x) for x, y in pts] for pts in res.routes],
+        res.crossings,
+        [(a[1], a[0]) if a else None for a in res.label_anchor],
+    )
+
+
 def layout(spec: LayoutSpec) -> LayoutResult:
     children: dict[int, list[int]] = defaultdict(list)
     for sid, parent in spec.scope_parent.items():

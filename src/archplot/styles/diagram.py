@@ -11,7 +11,7 @@ from typing import Any, Hashable
 
 from ..errors import InputError
 from ..graph import Graph, Node
-from ..layout import Box, LayoutSpec, layout
+from ..layout import Box, LayoutSpec, layout_oriented
 from ..render.scene import Group, Path, Polygon, Rect, Scene, Text
 from ..render.text import text_width
 from .labels import attr_summary, family, human, shape_text
@@ -245,7 +245,7 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
         th = GROUP_TITLE + 8
         header[sid] = (th, 0.0, tw, 0.0) if not lr else (0.0, th, 0.0, tw)
     spec = LayoutSpec(
-        node_size={nid: ((lk.w, lk.h) if not lr else (lk.h, lk.w)) for nid, lk in looks.items()},
+        node_size={nid: (lk.w, lk.h) for nid, lk in looks.items()},
         node_scope={nid: n.scope for nid, n in g.nodes.items()},
         scope_parent={sid: s.parent for sid, s in g.scopes.items()},
         edges=[(e.source, e.target, (e.source, e.source_output)) for e in g.edges],
@@ -253,17 +253,13 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
         label_width={} if lr else label_w,
         node_gap=node_gap, rank_gap=rank_gap,
     )
-    res = layout(spec)
-
-    def tr_box(b: Box) -> Box:
-        return Box(b.y, b.x, b.h, b.w) if lr else b
-
-    width, height = (res.height, res.width) if lr else (res.width, res.height)
+    res = layout_oriented(spec, lr)
+    width, height = res.width, res.height
     title_h = (TITLE + 14) if opts.title else 0.0
     ox, oy = MARGIN, MARGIN + title_h
-    nodes = {nid: _shift(tr_box(b), ox, oy) for nid, b in res.nodes.items()}
-    groups = {sid: _shift(tr_box(b), ox, oy) for sid, b in res.groups.items()}
-    routes = [[((y if lr else x) + ox, (x if lr else y) + oy) for x, y in pts] for pts in res.routes]
+    nodes = {nid: _shift(b, ox, oy) for nid, b in res.nodes.items()}
+    groups = {sid: _shift(b, ox, oy) for sid, b in res.groups.items()}
+    routes = [[(x + ox, y + oy) for x, y in pts] for pts in res.routes]
 
     items: list[Any] = []
     box_titles: list[Text] = []
