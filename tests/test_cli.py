@@ -77,3 +77,25 @@ def test_bad_input(tmp_path, args, code, message):
 def test_version():
     r = run("--version")
     assert r.returncode == 0 and r.stdout.strip() == f"archplot {archplot.__version__}"
+
+
+def test_activations_and_filters_commands(tmp_path):
+    pytest.importorskip("sklearn")
+    from PIL import Image
+
+    r = run("activations", "example:digits", "--layer", "features.0", "-o", "a.png", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert Image.open(tmp_path / "a.png").width > 100
+    Image.new("RGB", (40, 40), (0, 128, 255)).save(tmp_path / "img.png")
+    r = run("activations", "resnet18", "--image", "img.png", "--size", "64", "--layer", "layer1.0.conv1",
+            "--max-channels", "8", "-o", "b.png", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run("filters", "resnet18", "--layer", "conv1", "--max-filters", "16", "-o", "f.png", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert Image.open(tmp_path / "f.png").width > 100
+    r = run("filters", "resnet18", "--layer", "conv9", cwd=tmp_path)
+    assert r.returncode == 1 and "close matches: conv1" in r.stderr
+    r = run("activations", "resnet18", "--layer", "conv1", cwd=tmp_path)
+    assert r.returncode == 1 and "--image" in r.stderr
+    r = run("activations", "resnet18", cwd=tmp_path)
+    assert r.returncode == 2 and "--layer" in r.stderr

@@ -55,6 +55,11 @@ def main() -> None:
         "style_layered": archplot.draw(small_cnn(), input_size=(1, 1, 28, 28), style="layered"),
         "style_lenet": archplot.draw(small_cnn(), input_size=(1, 1, 28, 28), style="lenet"),
     })
+    model, images, _ = archplot.examples.digits_cnn()
+    archplot.filters(model, layer="features.0").save(OUT / "digits_filters.png")
+    acts = archplot.activations(model, images[:1], layers=nn.Conv2d)
+    archplot.feature_maps(acts["features.0"]).save(OUT / "digits_activations.png")
+    archplot.feature_maps(acts["features.3"], cmap="magma").save(OUT / "digits_activations_2.png")
     for name, d in pictures.items():
         d.save(OUT / f"{name}.png", scale=1.5)
         d.save(OUT / f"{name}.svg")

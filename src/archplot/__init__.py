@@ -15,6 +15,7 @@ from typing import Any
 from .errors import ArchplotError, GraphFormatError, InputError, TraceError
 from .diagram import Diagram, draw, render
 from .graph import Edge, Graph, Module, Node, Scope
+from .inspect.images import feature_maps, filters, token_map
 
 __version__ = "0.1.0"
 
@@ -45,7 +46,37 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     return g
 
 
+def activations(model: Any, input: Any, layers: Any = None, **options: Any) -> Any:
+    """Outputs of chosen layers for one input (see :func:`archplot.inspect.activations`)."""
+    from .inspect.activations import activations as _activations
+
+    return _activations(model, input, layers, **options)
+
+
+def load_image(image: Any, **options: Any) -> Any:
+    """An image path or PIL image as a normalised 1×C×H×W tensor (see :func:`archplot.inspect.load_image`)."""
+    from .inspect.activations import load_image as _load_image
+
+    return _load_image(image, **options)
+
+
+def load_weights(model: Any, path: Any, *, strict: bool = True) -> Any:
+    """Load plain weights (``torch.load(weights_only=True)``) into ``model``."""
+    from .inspect.activations import load_weights as _load_weights
+
+    return _load_weights(model, path, strict=strict)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "examples":  # built-in example models, imported on first use (they need torch)
+        import importlib
+
+        return importlib.import_module(".examples", __name__)
+    raise AttributeError(f"module 'archplot' has no attribute {name!r}")
+
+
 __all__ = [
     "ArchplotError", "Diagram", "draw", "render", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
-    "TraceError", "__version__", "trace",
+    "TraceError", "__version__", "trace", "activations", "feature_maps", "filters", "token_map", "load_image",
+    "load_weights",
 ]

@@ -17,6 +17,10 @@ EXAMPLES = """examples:
   archplot my_net.py:Net -i 1x3x32x32 --model-args '{"width": 64}' -o net.svg
   archplot resnet18 -o graph.json && archplot graph.json -o again.svg   (redraw without re-tracing)
   archplot resnet18 -o - > resnet18.svg
+  archplot activations example:digits --layer features.0 -o acts.png
+  archplot filters resnet18 --weights resnet18.pt --layer conv1 -o filters.png
+
+subcommands: activations, filters (archplot activations --help)
 """
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd", ".json")
@@ -29,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="archplot", description="Draw a PyTorch model.", epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("model", help="torchvision name, transformers:Class, file.py:NAME, package.module:NAME or a .json graph")
+    p.add_argument("model", help="torchvision name, transformers:Class, file.py:NAME, package.module:NAME, "
+                   "example:digits or a .json graph")
     p.add_argument("-i", "--input", help="input spec: 1x3x224x224, image224, input_ids:1x128:int64,... (default: by model kind)")
     p.add_argument("-o", "--output", help="output file, format by extension (svg png pdf dot mmd json); "
                    "'-' writes SVG to stdout; default MODEL.svg")
@@ -54,7 +59,82 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _inspect_parser(command: str) -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(
+        prog=f"archplot {command}",
+        description=("Draw the activations of one layer for an input image." if command == "activations"
+                     else "Draw the learned filters of one layer."),
+    )
+    p.add_argument("model", help="torchvision name, transformers:Class, file.py:NAME, package.module:NAME, example:digits")
+    p.add_argument("--layer", required=True, help="qualified name of the layer (e.g. layer1.0.conv1)")
+    p.add_argument("-o", "--output", help=f"PNG file (default {command}.png)")
+    p.add_argument("--weights", help="a state dict saved with torch.save (loaded with weights_only=True)")
+    p.add_argument("--model-args", help="constructor keyword arguments as JSON")
+    if command == "activations":
+        p.add_argument("--image", help="an image file (resized and normalised with ImageNet mean/std); "
+                       "example:digits uses its first digit when omitted")
+        p.add_argument("--size", type=int, default=224, help="image size (default 224)")
+        p.add_argument("--max-channels", type=int, help="draw at most this many channels")
+        p.add_argument("--cmap", default="viridis", help="viridis, magma, inferno, plasma, gray, coolwarm")
+    else:
+        p.add_argument("--mode", default="auto", choices=("auto", "rgb", "mean", "channels"))
+        p.add_argument("--max-filters", type=int, help="draw at most this many filters")
+    p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    p.add_argument("--version", action="version", version=f"archplot {__version__}")
+    return p
+
+
+def _inspect(command: str, argv: Sequence[str]) -> int:
+    args = _inspect_parser(command).parse_args(argv)
+    out = args.output or f"{command}.png"
+    try:
+        import archplot
+
+        from .capture.specs import load_model, parse_model_args
+
+        model, kind = load_model(args.model, model_args=parse_model_args(args.model_args))
+        if args.weights:
+            archplot.load_weights(model, args.weights)
+        if command == "filters":
+            image = archplot.filters(model, layer=args.layer, mode=args.mode, max_filters=args.max_filters)
+        else:
+            if args.image:
+                source = args.image
+            elif kind == "digits":
+                from .examples import digits
+
+                source = digits()[0][:1]
+            else:
+                raise archplot.InputError("give an input image with --image path/to/image.png")
+            acts = archplot.activations(model, source, layers=args.layer, size=args.size)
+            if not acts:
+                raise archplot.InputError(f"layer {args.layer!r} produced no tensor for this input")
+            image = archplot.feature_maps(next(iter(acts.values())), max_channels=args.max_channels, cmap=args.cmap)
+        image.save(out)
+    except Exception as e:  # noqa: BLE001 - one line for the user, traceback with --debug
+        return _fail(e, args.debug)
+    return 0
+
+
+def _fail(e: Exception, debug: bool) -> int:
+    from .errors import ArchplotError
+
+    if debug:
+        raise e
+    message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    if not isinstance(e, ArchplotError):
+        message = f"{type(e).__name__}: {message}"
+    print(f"archplot: error: {message}", file=sys.stderr)
+    print("archplot: hint: run with --debug for the full traceback", file=sys.stderr)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("activations", "filters"):
+        return _inspect(argv[0], argv[1:])
     args = _parser().parse_args(argv)
     verbose = args.verbose
     out = args.output or re.sub(r"[^\w.-]+", "_", Path(args.model.split(":")[-1]).stem or "model") + ".svg"
@@ -83,16 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if verbose:
             print(f"archplot: wrote {out} in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     except Exception as e:  # noqa: BLE001 - one line for the user, traceback with --debug
-        from .errors import ArchplotError
-
-        if args.debug:
-            raise
-        message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        if not isinstance(e, ArchplotError):
-            message = f"{type(e).__name__}: {message}"
-        print(f"archplot: error: {message}", file=sys.stderr)
-        print("archplot: hint: run with --debug for the full traceback", file=sys.stderr)
-        return 1
+        return _fail(e, args.debug)
     return 0
 
 

@@ -77,6 +77,8 @@ def load_model(spec: str, *, model_args: dict[str, Any] | None = None, meta: boo
     """Build the model a spec names. Returns the module and its kind ("vision", "text" or "other")."""
     kwargs = dict(model_args or {})
     device = torch.device("meta") if meta else None
+    if spec.startswith("example:"):
+        return _example(spec.removeprefix("example:"), kwargs)
     if spec.startswith("torchvision:") or re.fullmatch(r"[a-z][a-z0-9_]*", spec):
         return _torchvision(spec.removeprefix("torchvision:"), kwargs, device), "vision"
     if spec.startswith("transformers:"):
@@ -89,8 +91,21 @@ def load_model(spec: str, *, model_args: dict[str, Any] | None = None, meta: boo
         return _instantiate(obj, kwargs, device, spec), "other"
     raise InputError(
         f"cannot tell what model {spec!r} is; give a torchvision name (resnet18), "
-        "transformers:ClassName, path/to/file.py:NAME or package.module:NAME"
+        "transformers:ClassName, path/to/file.py:NAME, package.module:NAME or example:digits"
     )
+
+
+EXAMPLES = ("digits", "residual_block")
+
+
+def _example(name: str, kwargs: dict[str, Any]) -> tuple[torch.nn.Module, str]:
+    from .. import examples
+
+    if name == "digits":
+        return examples.digits_cnn(**kwargs)[0], "digits"
+    if name == "residual_block":
+        return examples.residual_block(**kwargs), "residual_block"
+    raise InputError(f"unknown example {name!r}; choose one of {', '.join(sorted(EXAMPLES))}")
 
 
 def _torchvision(name: str, kwargs: dict[str, Any], device: torch.device | None) -> torch.nn.Module:
@@ -179,6 +194,10 @@ def default_input(kind: str, model: torch.nn.Module, name: str) -> tuple[Any, An
         return (1, 3, size, size), torch.float32
     if kind == "text":
         return {"input_ids": (1, 16)}, {"input_ids": torch.long}
+    if kind == "digits":
+        return (1, 1, 16, 16), torch.float32
+    if kind == "residual_block":
+        return (1, 8, 16, 16), torch.float32
     raise InputError(f"archplot cannot guess the input of {name}; give one with -i, e.g. -i 1x3x224x224")
 
 

@@ -218,7 +218,7 @@ def graph_style(g: Graph, opts: ClassicOptions) -> Scene:
             pts = [(x0, sy + sh), (x0, lane - 8), (x0 + 8, lane), (x1 - 8, lane), (x1, lane - 8), (x1, ty + th + 2)]
             items.append(Path(pts, theme.edge, 1.3, curve=None))
             items.append(Polygon([(x1, ty + th), (x1 - 3.5, ty + th + 7), (x1 + 3.5, ty + th + 7)], theme.edge))
-        elif a and b and (_dense(dst) or dst.kind == "output" and _dense(src)):
+        elif a and b and _dense(dst):
             dense_seen = True
             for p in a:
                 for q in b:

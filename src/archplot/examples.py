@@ -1,0 +1,87 @@
+"""Built-in example models, made from code with nothing downloaded.
+
+>>> model = archplot.examples.residual_block()          # doctest: +SKIP
+>>> model, images, labels = archplot.examples.digits_cnn()   # trains for a few seconds
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+from torch import nn
+
+from .errors import InputError
+
+
+class ResidualBlock(nn.Module):
+    """Conv-BN-ReLU-Conv-BN with an identity shortcut and a final ReLU."""
+
+    def __init__(self, channels: int = 8) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + x)
+
+
+def residual_block(channels: int = 8) -> nn.Module:
+    return ResidualBlock(channels)
+
+
+class DigitsCNN(nn.Module):
+    """A small CNN for 16×16 grey digits: two conv stages and a classifier."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 12, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(12, 24, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(24 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
+def digits(size: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    """scikit-learn's bundled 8×8 handwritten digits (1,797 of them), upsampled to ``size``."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as e:
+        raise InputError("the digits example needs scikit-learn: pip install scikit-learn") from e
+    data = load_digits()
+    x = torch.tensor(data.images, dtype=torch.float32).unsqueeze(1) / 16.0
+    x = nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    return (x - 0.5) / 0.5, torch.tensor(data.target)
+
+
+def digits_cnn(seconds: float = 3.0, seed: int = 0) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    """Train :class:`DigitsCNN` on the digits for about ``seconds``; returns model, images, labels.
+
+    Deterministic for a seed, and the global random state is left as it was.
+    """
+    images, labels = digits()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = DigitsCNN()
+        opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+        gen = torch.Generator().manual_seed(seed)
+        start = time.perf_counter()
+        epochs = 0
+        while epochs < 2 or (time.perf_counter() - start < seconds and epochs < 40):
+            order = torch.randperm(len(images), generator=gen)
+            for i in range(0, len(images), 64):
+                idx = order[i:i + 64]
+                loss = nn.functional.cross_entropy(model(images[idx]), labels[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            epochs += 1
+    return model.eval(), images, labels
