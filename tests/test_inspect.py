@@ -139,3 +139,15 @@ def test_digits_example_learns_something_visible():
     ink = images[0, 0] > 0
     mean_map = first.mean(0)
     assert abs(mean_map[ink].mean() - mean_map[~ink].mean()) > 0.05
+
+
+def test_activation_thumbnails_in_the_diagram(tmp_path):
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 8 * 8, 3))
+    x = torch.randn(1, 1, 8, 8)
+    d = archplot.draw(model, x, show_activations=True)
+    svg = d.to_svg()
+    assert svg.count("<image ") == 4 and "data:image/png;base64," in svg
+    d.save(tmp_path / "t.pdf")
+    assert (tmp_path / "t.pdf").read_bytes().count(b"/Subtype /Image") >= 4
+    with pytest.raises(InputError, match="needs real input_data"):
+        archplot.draw(model, input_size=(1, 1, 8, 8), show_activations=True)

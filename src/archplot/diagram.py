@@ -209,7 +209,7 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
          theme: str = "light", color_map: Any = None, show_shapes: bool = True, show_params: bool = True,
          show_attrs: bool = True, legend: bool = True, layer_spacing: float | None = None,
          node_spacing: float | None = None, title: str | None = None, style: str = "diagram",
-         **unknown: Any) -> Diagram:
+         show_activations: bool = False, **unknown: Any) -> Diagram:
     """Draw a model (traced on ``input_data``/``input_size``) or a :class:`Graph`.
 
     ``style``: "diagram" (the default architecture diagram), or a classic style: "graph"
@@ -223,8 +223,10 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
     ``theme`` "light", "dark" or "print", ``color_map`` ({nn.Conv2d: "#E69F00"}, keys may be
     classes, type names or families; values a colour or {"fill": ..., "outline": ...}),
     ``show_shapes``/``show_params``/``show_attrs``, ``legend``, ``layer_spacing`` and
-    ``node_spacing`` in pixels, ``title``. Tracing options are those of :func:`archplot.trace`;
-    keyword arguments for ``forward`` go in ``forward_kwargs``.
+    ``node_spacing`` in pixels, ``title``. ``show_activations=True`` puts a thumbnail of each
+    layer's output for ``input_data`` (a tensor or an image path) inside its node. Tracing
+    options are those of :func:`archplot.trace`; keyword arguments for ``forward`` go in
+    ``forward_kwargs``.
 
     >>> import torch, archplot
     >>> d = archplot.draw(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU()), input_size=(1, 4))
@@ -250,13 +252,43 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
         valid = sorted(code.co_varnames[2:code.co_argcount + code.co_kwonlyargcount])
         raise InputError(f"draw() got unknown option{'s' if len(names) > 1 else ''} {', '.join(map(repr, names))}; "
                          f"valid options are: {', '.join(valid)}")
+    if show_activations:
+        input_data = _real_input(model_or_graph, input_data)
     graph = _graph_for(model_or_graph, input_data, input_size, dtypes, device, train, leaf_modules, forward_kwargs)
     g = view(graph, depth=depth, expand=expand, collapse=collapse, focus=focus, fold=fold,
              hide_trivial=hide_trivial, prune=prune)
     opts = DiagramOptions(direction=direction, theme=theme, color_map=color_map, show_shapes=show_shapes,
                           show_params=show_params, show_attrs=show_attrs, legend=legend,
                           layer_spacing=layer_spacing, node_spacing=node_spacing, title=title)
+    if show_activations:
+        opts.thumbnails = _thumbnails(model_or_graph, input_data, g)
     return Diagram(g, opts)
+
+
+def _real_input(model: Any, input_data: Any) -> Any:
+    """The input for activation thumbnails: real values, an image path loaded as a tensor."""
+    if isinstance(model, Graph):
+        raise InputError("show_activations needs the model and an input, not a Graph")
+    if input_data is None:
+        raise InputError("show_activations needs real input_data (a tensor or an image path), not input_size")
+    from PIL import Image
+
+    if isinstance(input_data, (str, Path, Image.Image)):
+        from .inspect.activations import _image_channels, load_image
+
+        return load_image(input_data, channels=_image_channels(model))
+    return input_data
+
+
+def _thumbnails(model: Any, input_data: Any, g: Graph) -> dict[str, bytes]:
+    from .inspect.activations import activations
+    from .inspect.images import thumbnail
+
+    paths = sorted({n.path for n in g.nodes.values() if n.kind == "module" and not n.collapsed and n.path})
+    if not paths:
+        return {}
+    acts = activations(model, input_data, layers=paths)
+    return {p: thumbnail(acts[p]) for p in paths if p in acts}
 
 
 def _graph_for(model_or_graph: Any, input_data: Any, input_size: Any, dtypes: Any, device: Any, train: bool,

@@ -222,3 +222,25 @@ def _weight(obj: Any, layer: str | None) -> np.ndarray:
     if not hasattr(obj, "shape"):
         raise InputError(f"filters() needs a layer with a weight or a weight tensor, got {type(obj).__name__}")
     return _array(obj)
+
+
+def thumbnail(tensor: Any, cmap: str = "viridis", max_side: int = 64) -> bytes:
+    """A small PNG of one activation for a diagram node: the channel mean of a feature map,
+    the token-by-feature map of a sequence, the values of a vector."""
+    import io
+
+    a = _array(tensor)
+    while a.ndim > 3:
+        a = a[0]
+    if a.ndim == 3:
+        a = a.mean(axis=0) if a.shape[0] > 1 or min(a.shape[1:]) > 1 else a[0]
+    if a.ndim == 1:
+        a = a[None]
+    if a.ndim != 2:
+        a = np.zeros((1, 1), dtype=np.float32)
+    step_y, step_x = max(1, math.ceil(a.shape[0] / max_side)), max(1, math.ceil(a.shape[1] / max_side))
+    a = a[::step_y, ::step_x]
+    img = Image.fromarray(colormap(cmap)[(_scale(a, "global", None) * 255).astype(np.uint8)])
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()

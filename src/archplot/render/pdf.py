@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .scene import Circle, Group, Item, Path, Polygon, Rect, Scene, Text, path_commands
+import io
+
+from .scene import Circle, Group, Image, Item, Path, Polygon, Rect, Scene, Text, path_commands
 from .text import FONT_DIR, text_width
 
 
@@ -74,6 +76,8 @@ def _draw(pdf, it: Item) -> None:
                     pdf.bezier([(x, y), (v[0], v[1]), (v[2], v[3]), (v[4], v[5])], style="D")
                     x, y = v[4], v[5]
         pdf.set_dash_pattern()
+    elif isinstance(it, Image):
+        pdf.image(io.BytesIO(it.png), x=it.x, y=it.y, w=it.w, h=it.h)
     elif isinstance(it, Text):
         pdf.set_font("DejaVu", "B" if it.bold else "", it.size)
         pdf.set_text_color(*_rgb(it.fill))

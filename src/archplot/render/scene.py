@@ -75,6 +75,18 @@ class Text:
 
 
 @dataclass(slots=True)
+class Image:
+    """A raster picture (PNG bytes) placed in a box, pixels kept sharp."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    png: bytes
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class Group:
     """Items that belong together (one node, one edge); ``data`` becomes data-* attributes."""
 
@@ -83,7 +95,7 @@ class Group:
     tooltip: str | None = None
 
 
-Item = Union[Rect, Circle, Polygon, Path, Text, Group]
+Item = Union[Rect, Circle, Polygon, Path, Text, Image, Group]
 
 
 @dataclass

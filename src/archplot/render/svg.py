@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from .scene import Circle, Group, Item, Path, Polygon, Rect, Scene, Text, path_commands
+import base64
+
+from .scene import Circle, Group, Image, Item, Path, Polygon, Rect, Scene, Text, path_commands
 from .text import FONT_STACK
 
 
@@ -51,6 +53,10 @@ def _item(it: Item, out: list[str]) -> None:
     elif isinstance(it, Circle):
         out.append(f'<circle cx="{_n(it.cx)}" cy="{_n(it.cy)}" r="{_n(it.r)}"'
                    f'{_paint(it.fill, it.stroke, it.stroke_width)}{_data(it.data)}/>')
+    elif isinstance(it, Image):
+        href = "data:image/png;base64," + base64.b64encode(it.png).decode("ascii")
+        out.append(f'<image x="{_n(it.x)}" y="{_n(it.y)}" width="{_n(it.w)}" height="{_n(it.h)}" '
+                   f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{href}"{_data(it.data)}/>')
     elif isinstance(it, Group):
         out.append(f"<g{_data(it.data)}>")
         if it.tooltip:

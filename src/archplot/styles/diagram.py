@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..graph import Graph, Node
 from ..layout import Box, LayoutSpec, layout_oriented
 from ..render.scene import Group, Path, Polygon, Rect, Scene, Text
+from ..render.scene import Image as SceneImage
 from ..render.text import text_width
 from .labels import attr_summary, family, human, shape_text
 from .theme import BLOCK_COLORS, FAMILIES, FAMILY_LABELS, Theme, get_theme, luminance, mix, parse_color
@@ -37,6 +38,7 @@ class DiagramOptions:
     layer_spacing: float | None = None
     node_spacing: float | None = None
     title: str | None = None
+    thumbnails: dict[str, bytes] | None = None  # module path -> PNG of its activation
 
     def check(self) -> None:
         if self.direction not in ("TB", "LR"):
@@ -46,6 +48,9 @@ class DiagramOptions:
             v = getattr(self, name)
             if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0):
                 raise InputError(f"{name} must be a non-negative number of pixels, not {v!r}")
+
+
+THUMB = 56.0
 
 
 @dataclass
@@ -61,6 +66,7 @@ class _NodeLook:
     stacked: int = 0
     tooltip: str = ""
     family: str = "other"
+    thumb: bytes | None = None
 
 
 @dataclass
@@ -169,6 +175,11 @@ def _look(n: Node, g: Graph, opts: DiagramOptions, theme: Theme) -> _NodeLook:
         look.stacked = 2
         look.w += 2 * FOLD_OFFSET
         look.h += 2 * FOLD_OFFSET
+    thumb = (opts.thumbnails or {}).get(n.path) if n.kind == "module" and not n.collapsed else None
+    if thumb:
+        look.thumb = thumb
+        look.h += THUMB + 4
+        look.w = max(look.w, THUMB + 20)
     return look
 
 
@@ -321,11 +332,13 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
             parts.append(Rect(b.x + k * FOLD_OFFSET, b.y + k * FOLD_OFFSET, bw, bh, lk.fill, lk.stroke, 1.0, rx=lk.rx))
         parts.append(Rect(b.x, b.y, bw, bh, lk.fill, lk.stroke, 1.6 if n.collapsed else 1.0,
                           rx=min(lk.rx, bh / 2), dash=lk.dash))
-        total = sum(s * 1.3 for _, s, _ in lk.lines)
+        total = sum(s * 1.3 for _, s, _ in lk.lines) + (THUMB + 4 if lk.thumb else 0.0)
         y = b.y + (bh - total) / 2
         for text, size, bold in lk.lines:
             y += size * 1.3
             parts.append(Text(b.x + bw / 2, y - size * 0.3, text, size, lk.text, bold=bold, anchor="middle"))
+        if lk.thumb:
+            parts.append(SceneImage(b.x + (bw - THUMB) / 2, y + 3, THUMB, THUMB, lk.thumb))
         items.append(Group(parts, data={"node": nid, "kind": n.kind, "path": n.path}, tooltip=lk.tooltip))
 
     # legend
