@@ -64,6 +64,24 @@ class LayoutResult:
 
 
 @dataclass
+class Structure:
+    """One box's local graph, ranked and ordered: ``layers`` lists per rank the units
+    (("n", id) nodes, ("s", id) child boxes), ("d", k) dummy points and ("in"/"out", key) ports."""
+
+    layers: list[list[Hashable]]
+    rank: dict[Hashable, int]
+    chains: dict[tuple[Hashable, Hashable, Hashable], list[Hashable]]
+    seg_pred: dict[Hashable, list[Hashable]]
+    seg_succ: dict[Hashable, list[Hashable]]
+    weight: dict[tuple[Hashable, Hashable], float]
+    src_port: dict[tuple[Hashable, Hashable], Hashable]
+    dst_port: dict[tuple[Hashable, Hashable], Hashable]
+    keys: dict[Hashable, list[Hashable]]
+    crossings: int
+    nranks: int
+
+
+@dataclass
 class _Local:
     """One box's layout in its own frame."""
 
@@ -152,8 +170,8 @@ def layout(spec: LayoutSpec) -> LayoutResult:
         if not sizes:
             continue
         port_offsets = {("s", c): locals_[c].pos for c in children[sid] if c in locals_}
-        locals_[sid] = _layout_box(sid, sizes, local_edges[sid], port_offsets, spec,
-                                   is_root=spec.scope_parent[sid] is None)
+        st = _structure(list(sizes), local_edges[sid])
+        locals_[sid] = _coordinates(st, sid, sizes, port_offsets, spec, is_root=spec.scope_parent[sid] is None)
 
     # Absolute positions, top-down.
     origin: dict[int, Point] = {}
@@ -186,9 +204,9 @@ def layout(spec: LayoutSpec) -> LayoutResult:
     return LayoutResult(rl.w, rl.h, nodes, groups, routes, sum(l.crossings for l in locals_.values()), anchors)
 
 
-def _layout_box(sid: int, sizes: dict[Hashable, tuple[float, float]],
-                edges: list[tuple[Hashable, Hashable, Hashable]],
-                child_ports: dict[Hashable, dict[Hashable, Box]], spec: LayoutSpec, is_root: bool) -> _Local:
+def _structure(units: list[Hashable], edges: list[tuple[Hashable, Hashable, Hashable]]) -> Structure:
+    """Ranks, order within ranks and dummy points of one box's local graph: everything that
+    does not depend on sizes, so it is computed once (the interactive view reuses it)."""
     # --- the local graph: units, ports, one edge per distinct (a, b, key)
     seen: set[tuple[Hashable, Hashable, Hashable]] = set()
     ledges = []
@@ -198,7 +216,7 @@ def _layout_box(sid: int, sizes: dict[Hashable, tuple[float, float]],
             ledges.append(e)
     in_ports = list(dict.fromkeys(a for a, _, _ in ledges if isinstance(a, tuple) and a[0] == "in"))
     out_ports = list(dict.fromkeys(b for _, b, _ in ledges if isinstance(b, tuple) and b[0] == "out"))
-    verts = list(sizes)  # execution order
+    verts = list(units)  # execution order
     succ: dict[Hashable, list[Hashable]] = defaultdict(list)
     pred: dict[Hashable, list[Hashable]] = defaultdict(list)
     for a, b, _ in ledges:
@@ -224,24 +242,19 @@ def _layout_box(sid: int, sizes: dict[Hashable, tuple[float, float]],
 
     # --- layers with dummy points on long edges
     layers: list[list[Hashable]] = [[] for _ in range(nranks)]
-    width: dict[Hashable, float] = {}
-    height: dict[Hashable, float] = {}
     for p in in_ports:
         layers[0].append(p)
-        width[p], height[p] = 0.0, 0.0
     for v in verts:
         layers[rank[v]].append(v)
-        width[v], height[v] = sizes[v]
     for p in out_ports:
         layers[rank[p]].append(p)
-        width[p], height[p] = 0.0, 0.0
     chains: dict[tuple[Hashable, Hashable, Hashable], list[Hashable]] = {}
     seg_succ: dict[Hashable, list[Hashable]] = defaultdict(list)
     seg_pred: dict[Hashable, list[Hashable]] = defaultdict(list)
     weight: dict[tuple[Hashable, Hashable], float] = {}
-    # offsets of the attachment points relative to a unit's centre (ports of child boxes)
-    src_off: dict[tuple[Hashable, Hashable], float] = {}
-    dst_off: dict[tuple[Hashable, Hashable], float] = {}
+    # where a segment attaches to a child box: the port of its tensor (None: the unit's centre)
+    src_port: dict[tuple[Hashable, Hashable], Hashable] = {}
+    dst_port: dict[tuple[Hashable, Hashable], Hashable] = {}
     dcount = 0
     for a, b, key in ledges:
         path = [a]
@@ -249,13 +262,10 @@ def _layout_box(sid: int, sizes: dict[Hashable, tuple[float, float]],
             d = ("d", dcount)
             dcount += 1
             layers[r].append(d)
-            width[d], height[d] = spec.dummy_width, 0.0
             rank[d] = r
             path.append(d)
         path.append(b)
         chains[(a, b, key)] = path
-        so = _port_offset(child_ports, a, ("out", key), sizes)
-        do = _port_offset(child_ports, b, ("in", key), sizes)
         for i in range(len(path) - 1):
             x, y = path[i], path[i + 1]
             if y not in seg_succ[x]:
@@ -265,8 +275,8 @@ def _layout_box(sid: int, sizes: dict[Hashable, tuple[float, float]],
             # when a node chooses between them (real-real over real-dummy).
             both_dummy = x[0] == "d" and y[0] == "d"
             weight[(x, y)] = 8.0 if both_dummy else 1.0 if (x[0] == "d" or y[0] == "d") else 3.0
-            src_off[(x, y)] = so if i == 0 else 0.0
-            dst_off[(x, y)] = do if i == len(path) - 2 else 0.0
+            src_port[(x, y)] = ("out", key) if i == 0 and x[0] == "s" else None
+            dst_port[(x, y)] = ("in", key) if i == len(path) - 2 and y[0] == "s" else None
 
     # --- crossing reduction: barycentre sweeps, keep the best order seen
     pos = {v: i for layer in layers for i, v in enumerate(layer)}
@@ -302,13 +312,47 @@ def _layout_box(sid: int, sizes: dict[Hashable, tuple[float, float]],
     for layer in layers:
         for i, v in enumerate(layer):
             pos[v] = i
+    keys: dict[Hashable, list[Hashable]] = defaultdict(list)
+    for a, _, key in ledges:
+        if a[0] == "n" and key not in keys[a]:
+            keys[a].append(key)
+    return Structure(layers, rank, chains, dict(seg_pred), dict(seg_succ), weight, src_port, dst_port, dict(keys),
+                     best, nranks)
+
+
+def _coordinates(st: Structure, sid: int, sizes: dict[Hashable, tuple[float, float]],
+                 child_ports: dict[Hashable, dict[Hashable, Box]], spec: LayoutSpec, is_root: bool) -> _Local:
+    """Positions and routes of one box's units from their sizes (ported to the viewer's JS)."""
+    layers, rank, chains, nranks = st.layers, st.rank, st.chains, st.nranks
+    seg_pred, seg_succ, weight = st.seg_pred, st.seg_succ, st.weight
+    width: dict[Hashable, float] = {}
+    height: dict[Hashable, float] = {}
+    for layer in layers:
+        for v in layer:
+            if v[0] in ("in", "out"):
+                width[v], height[v] = 0.0, 0.0
+            elif v[0] == "d":
+                width[v], height[v] = spec.dummy_width, 0.0
+            else:
+                width[v], height[v] = sizes[v]
+
+    def offset(v: Hashable, port: Hashable) -> float:
+        ports = child_ports.get(v)
+        if port is None or not ports or port not in ports:
+            return 0.0
+        return ports[port].x - width[v] / 2
+
+    src_off = {seg: offset(seg[0], p) for seg, p in st.src_port.items()}
+    dst_off = {seg: offset(seg[1], p) for seg, p in st.dst_port.items()}
+    best = st.crossings
 
     # --- x coordinates
     label_room = spec.label_width
     room: dict[Hashable, float] = {}  # a node's tensor label sits right of its outgoing edge
-    for a, _, key in ledges:
-        if a[0] == "n" and key in label_room:
-            room[a] = max(room.get(a, 0.0), label_room[key])
+    for a, keys in st.keys.items():
+        widths = [label_room[k] for k in keys if k in label_room]
+        if widths:
+            room[a] = max(widths)
 
     def sep(a: Hashable, b: Hashable) -> float:
         gap = spec.node_gap if (a[0] not in ("d", "in", "out") and b[0] not in ("d", "in", "out")) else spec.dummy_width
@@ -333,9 +377,9 @@ def _layout_box(sid: int, sizes: dict[Hashable, tuple[float, float]],
             if len(layer) == 1:  # a lone unit simply goes where its neighbours are
                 v = layer[0]
                 if down:
-                    cand = [(x[p] + src_off[(p, v)] - dst_off[(p, v)], weight[(p, v)]) for p in seg_pred[v]]
+                    cand = [(x[p] + src_off[(p, v)] - dst_off[(p, v)], weight[(p, v)]) for p in seg_pred.get(v, ())]
                 else:
-                    cand = [(x[s] + dst_off[(v, s)] - src_off[(v, s)], weight[(v, s)]) for s in seg_succ[v]]
+                    cand = [(x[s] + dst_off[(v, s)] - src_off[(v, s)], weight[(v, s)]) for s in seg_succ.get(v, ())]
                 if cand:
                     x[v] = _weighted_median(cand)
                 continue
@@ -344,9 +388,9 @@ def _layout_box(sid: int, sizes: dict[Hashable, tuple[float, float]],
                 # A weighted median of the neighbours (an L1 optimum) lines edges up exactly,
                 # where a mean would leave every edge a little slanted.
                 if down:
-                    cand = [(x[p] + src_off[(p, v)] - dst_off[(p, v)], weight[(p, v)]) for p in seg_pred[v]]
+                    cand = [(x[p] + src_off[(p, v)] - dst_off[(p, v)], weight[(p, v)]) for p in seg_pred.get(v, ())]
                 else:
-                    cand = [(x[s] + dst_off[(v, s)] - src_off[(v, s)], weight[(v, s)]) for s in seg_succ[v]]
+                    cand = [(x[s] + dst_off[(v, s)] - src_off[(v, s)], weight[(v, s)]) for s in seg_succ.get(v, ())]
                 if cand:
                     targets.append(_weighted_median(cand))
                     # Where a real unit and a dummy point want the same place, the unit wins
@@ -430,14 +474,6 @@ def _layout_box(sid: int, sizes: dict[Hashable, tuple[float, float]],
         pts.append(end)
         routes[le] = pts
     return _Local(w, h, pos_out, routes, best)
-
-
-def _port_offset(child_ports: dict[Hashable, dict[Hashable, Box]], unit: Hashable, port: Hashable,
-                 sizes: dict[Hashable, tuple[float, float]]) -> float:
-    ports = child_ports.get(unit)
-    if not ports or port not in ports:
-        return 0.0
-    return ports[port].x - sizes[unit][0] / 2
 
 
 def _crossings(upper: list[Hashable], lower: list[Hashable], succ: dict, pos: dict) -> int:
