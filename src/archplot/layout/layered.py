@@ -109,7 +109,20 @@ def layout_oriented(spec: LayoutSpec, lr: bool) -> LayoutResult:
     )
 
 
-def layout(spec: LayoutSpec) -> LayoutResult:
+@dataclass
+class Plan:
+    """Everything about a layout that does not depend on sizes: per box its units in run
+    order and its ranked structure; per edge the local edges (box, (a, b, key)) it is made of."""
+
+    children: dict[int, list[int]]
+    depth: dict[int, int]
+    units: dict[int, list[Hashable]]
+    structures: dict[int, Structure]
+    pieces: list[list[tuple[int, tuple[Hashable, Hashable, Hashable]]]]
+    root: int
+
+
+def plan(spec: LayoutSpec) -> Plan:
     children: dict[int, list[int]] = defaultdict(list)
     for sid, parent in spec.scope_parent.items():
         if parent is not None:
@@ -154,32 +167,39 @@ def layout(spec: LayoutSpec) -> LayoutResult:
     # Order units by when they first ran: a box's call is one interval of the run, so this is
     # a topological order of every box's local graph.
     first_seen: dict[Hashable, int] = {}
+    filled: set[int] = set()
     for i, (nid, sid) in enumerate(spec.node_scope.items()):
         units[sid].append(("n", nid))
         first_seen[("n", nid)] = i
         for s in chain(sid)[1:]:
             first_seen.setdefault(("s", s), i)
-    locals_: dict[int, _Local] = {}
-    order = sorted(spec.scope_parent, key=lambda s: -len(chain(s)))  # deepest first
-    for sid in order:
-        members = units[sid] + [("s", c) for c in children[sid] if c in locals_]
+        filled.update(chain(sid))
+    structures: dict[int, Structure] = {}
+    ordered_units: dict[int, list[Hashable]] = {}
+    for sid in sorted(filled, key=lambda s: -len(chain(s))):  # deepest first
+        members = units[sid] + [("s", c) for c in children[sid] if c in filled]
         members.sort(key=lambda u: first_seen.get(u, 0))
-        sizes: dict[Hashable, tuple[float, float]] = {}
-        for u in members:
-            sizes[u] = spec.node_size[u[1]] if u[0] == "n" else (locals_[u[1]].w, locals_[u[1]].h)
-        if not sizes:
-            continue
-        port_offsets = {("s", c): locals_[c].pos for c in children[sid] if c in locals_}
-        st = _structure(list(sizes), local_edges[sid])
-        locals_[sid] = _coordinates(st, sid, sizes, port_offsets, spec, is_root=spec.scope_parent[sid] is None)
+        ordered_units[sid] = members
+        structures[sid] = _structure(members, local_edges[sid])
+    root = next(s for s, p in spec.scope_parent.items() if p is None)
+    return Plan(dict(children), {s: len(chain(s)) for s in filled}, ordered_units, structures, pieces, root)
+
+
+def layout(spec: LayoutSpec) -> LayoutResult:
+    p = plan(spec)
+    locals_: dict[int, _Local] = {}
+    for sid, st in p.structures.items():  # deepest first
+        sizes = {u: spec.node_size[u[1]] if u[0] == "n" else (locals_[u[1]].w, locals_[u[1]].h) for u in p.units[sid]}
+        ports = {("s", c): locals_[c].pos for c in p.children.get(sid, []) if c in locals_}
+        locals_[sid] = _coordinates(st, sid, sizes, ports, spec, is_root=spec.scope_parent[sid] is None)
+    pieces, root = p.pieces, p.root
 
     # Absolute positions, top-down.
     origin: dict[int, Point] = {}
     groups: dict[int, Box] = {}
     nodes: dict[int, Box] = {}
-    root = next(s for s, p in spec.scope_parent.items() if p is None)
     origin[root] = (0.0, 0.0)
-    for sid in sorted(locals_, key=lambda s: len(chain(s))):
+    for sid in sorted(locals_, key=lambda s: p.depth[s]):
         ox, oy = origin[sid]
         loc = locals_[sid]
         for unit, b in loc.pos.items():
