@@ -113,12 +113,21 @@ class Diagram:
         elif ext == ".json":
             data = self.graph.to_json()
         else:
-            raise InputError("the interactive .html view is not available yet; save .svg, .png or .pdf")
+            data = self.to_html()
         if isinstance(data, str):
             p.write_text(data, encoding="utf-8")
         else:
             p.write_bytes(data)
         return p
+
+    def to_html(self) -> str:
+        """The interactive view: one self-contained HTML page (expand, search, details, export)."""
+        if self.style != "diagram":
+            raise InputError(f"the interactive view draws the default diagram, not style={self.style!r}; "
+                             "save this one as .svg, .png or .pdf")
+        from .render.html import to_html
+
+        return to_html(self.graph, self.options)
 
     def geometry(self) -> dict[str, Any]:
         """The drawn picture as data: sizes and positions of nodes and module boxes, edge routes."""
@@ -127,7 +136,11 @@ class Diagram:
     # -- notebooks -----------------------------------------------------------------------------
 
     def _repr_html_(self) -> str:
-        # Never clipped: a wide or tall diagram scrolls inside the cell at its natural size.
+        if self.style == "diagram":  # the interactive view, isolated in an iframe
+            from .render.html import iframe
+
+            return iframe(self.to_html(), height=int(min(max(self.scene.height, 320), 720)))
+        # Never clipped: a wide or tall picture scrolls inside the cell at its natural size.
         svg = self.to_svg().replace("<svg ", '<svg style="max-width:none;height:auto" ', 1)
         return '<div style="max-width:100%;max-height:900px;overflow:auto">' + svg + "</div>"
 

@@ -332,9 +332,10 @@ def _structure(units: list[Hashable], edges: list[tuple[Hashable, Hashable, Hash
     for layer in layers:
         for i, v in enumerate(layer):
             pos[v] = i
+    # the tensors leaving each unit (a collapsed box in the viewer shows its tensors' labels too)
     keys: dict[Hashable, list[Hashable]] = defaultdict(list)
     for a, _, key in ledges:
-        if a[0] == "n" and key not in keys[a]:
+        if a[0] in ("n", "s") and key not in keys[a]:
             keys[a].append(key)
     return Structure(layers, rank, chains, dict(seg_pred), dict(seg_succ), weight, src_port, dst_port, dict(keys),
                      best, nranks)
@@ -370,6 +371,8 @@ def _coordinates(st: Structure, sid: int, sizes: dict[Hashable, tuple[float, flo
     label_room = spec.label_width
     room: dict[Hashable, float] = {}  # a node's tensor label sits right of its outgoing edge
     for a, keys in st.keys.items():
+        if a[0] != "n":
+            continue
         widths = [label_room[k] for k in keys if k in label_room]
         if widths:
             room[a] = max(widths)

@@ -200,7 +200,18 @@ def _finish(lines: list[tuple[str, float, bool]], fill: str, stroke: str, text: 
     return _NodeLook(lines, round(w, 1), round(h, 1), fill, stroke, text, rx, tooltip=tooltip, family=family)
 
 
-def build(g: Graph, opts: DiagramOptions) -> Built:
+@dataclass
+class Prepared:
+    """A graph measured for drawing: node looks, tensor labels, box titles, the layout spec."""
+
+    theme: Theme
+    looks: dict[int, _NodeLook]
+    label: dict[Hashable, str]
+    titles: dict[int, str]
+    spec: LayoutSpec
+
+
+def prepare(g: Graph, opts: DiagramOptions) -> Prepared:
     opts.check()
     _check_color_map(opts.color_map)
     theme = get_theme(opts.theme)
@@ -264,6 +275,13 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
         label_width={} if lr else label_w,
         node_gap=node_gap, rank_gap=rank_gap,
     )
+    return Prepared(theme, looks, label, titles, spec)
+
+
+def build(g: Graph, opts: DiagramOptions) -> Built:
+    p = prepare(g, opts)
+    theme, looks, label, titles, spec = p.theme, p.looks, p.label, p.titles, p.spec
+    lr = opts.direction == "LR"
     res = layout_oriented(spec, lr)
     width, height = res.width, res.height
     title_h = (TITLE + 14) if opts.title else 0.0

@@ -1,0 +1,187 @@
+"""The interactive view: one self-contained HTML file (no network at view time).
+
+Python measures every label and plans the layout of every module box once (ranks, order,
+dummy points: the size-independent part); the page's script computes coordinates and
+routes from sizes with the same rules, so expanding a box re-lays out only its ancestors.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Hashable
+
+from ..graph import Graph, Node
+from ..layout.layered import plan
+from ..styles.diagram import (EDGE_LABEL, FOLD_OFFSET, GROUP_TITLE, MARGIN, TITLE, DiagramOptions, _look,
+                              display_name, prepare)
+from ..styles.labels import shape_text
+from .text import FONT_DIR
+
+HERE = Path(__file__).parent
+HIGHLIGHT = {"light": "#D55E00", "dark": "#ffb000", "print": "#000000"}
+
+
+def _tok(u: Hashable) -> str:
+    kind, val = u  # type: ignore[misc]
+    if kind in ("in", "out"):
+        return ("i" if kind == "in" else "o") + _key(val)
+    return f"{kind}{val}"
+
+
+def _key(key: Any) -> str:
+    return f"{key[0]}_{key[1]}"
+
+
+def _rows(n: Node, g: Graph) -> list[list[str]]:
+    rows = [["path", n.path or "(top level)"], ["kind", n.kind], ["type", n.type]]
+    if n.repeat > 1:
+        rows.append(["stands for", f"{n.repeat} blocks: {', '.join(n.repeat_paths)}"])
+    for k, v in n.attrs.items():
+        rows.append([k, json.dumps(v) if not isinstance(v, str) else v])
+    if n.params:
+        rows.append(["parameters", f"{n.params:,}"])
+    for name, shape in n.param_shapes.items():
+        rows.append([f"  {name}", shape_text(shape)])
+    dtypes = {e.target: e.dtype for e in g.edges if e.target == n.id}
+    for i, s in enumerate(n.in_shapes):
+        rows.append([f"input {i}", shape_text(s, dtypes.get(n.id))])
+    for i, s in enumerate(n.out_shapes):
+        rows.append([f"output {i}", shape_text(s)])
+    for p in n.parts:
+        rows.append(["part", f"{p['name']} · {p['type']}"])
+    if n.dynamic:
+        rows.append(["dynamic", "yes: the forward read tensor values here; drawn as run for this input"])
+    return rows
+
+
+def _view_data(g: Graph, opts: DiagramOptions) -> dict[str, Any]:
+    prep = prepare(g, opts)
+    p = plan(prep.spec)
+    theme = prep.theme
+    nodes = {}
+    for nid, n in g.nodes.items():
+        lk = prep.looks[nid]
+        nodes[nid] = {"kind": n.kind, "type": n.type, "name": n.name, "path": n.path, "scope": n.scope,
+                      "L": lk.lines, "w": lk.w, "h": lk.h, "f": lk.fill, "st": lk.stroke, "tc": lk.text, "rx": lk.rx,
+                      "dash": lk.dash, "stack": lk.stacked, "c": n.collapsed,
+                      "info": {"title": f"{n.path or n.name} · {n.type}", "rows": _rows(n, g)}}
+    chains_of = {s: set() for s in g.scopes}
+    for n in g.nodes.values():
+        for sc in g.scope_chain(n.scope):
+            chains_of[sc.id].add(n.id)
+    entering: dict[int, list[str]] = {s: [] for s in g.scopes}
+    leaving: dict[int, list[str]] = {s: [] for s in g.scopes}
+    for e in g.edges:
+        for sid, inside in chains_of.items():
+            if e.target in inside and e.source not in inside and len(entering[sid]) < 8:
+                entering[sid].append(shape_text(e.shape, e.dtype))
+            if e.source in inside and e.target not in inside and len(leaving[sid]) < 8:
+                leaving[sid].append(shape_text(e.shape, e.dtype))
+    scopes = {}
+    for sid, s in g.scopes.items():
+        module = g.modules.get(s.path)
+        mtype = module.type if module else ("model" if sid == 0 else "group")
+        col = Node(-1, "module", mtype, display_name(s.path) if s.path else mtype, s.path, s.parent or 0,
+                   attrs=dict(module.attrs) if module else {}, params=module.params if module else 0,
+                   dynamic=bool(module and module.dynamic), collapsed=True, structure=s.structure,
+                   repeat=s.repeat, repeat_paths=list(s.repeat_paths))
+        lk = _look(col, g, opts, theme)
+        rows = [["path", s.path or "(the model)"], ["type", mtype], ["call", str(s.call)]]
+        if module:
+            rows += [["parameters", f"{module.params:,}"], ["trainable", f"{module.trainable_params:,}"],
+                     ["calls", str(module.calls)]]
+            rows += [[k, json.dumps(v) if not isinstance(v, str) else v] for k, v in module.attrs.items()]
+            if module.dynamic:
+                rows.append(["dynamic", module.dynamic_reason or "yes"])
+        if s.repeat > 1:
+            rows.append(["stands for", f"{s.repeat} blocks: {', '.join(s.repeat_paths)}"])
+        rows += [["enters", ", ".join(entering[sid])], ["leaves", ", ".join(leaving[sid])]]
+        scopes[sid] = {"parent": s.parent, "path": s.path, "type": mtype, "title": prep.titles.get(sid, s.path),
+                       "depth": g.scope_depth(sid), "repeat": s.repeat, "rp": s.repeat_paths if s.repeat > 1 else None, "dyn": "⚡" in prep.titles.get(sid, ""),
+                       "col": {"L": lk.lines, "w": lk.w, "h": lk.h, "f": lk.fill, "st": lk.stroke, "tc": lk.text,
+                               "rx": lk.rx, "dash": lk.dash, "stack": lk.stacked, "c": True},
+                       "info": {"title": f"{s.path or 'model'} · {mtype}", "rows": rows}}
+    structures = {}
+    index: dict[int, dict[tuple, int]] = {}
+    for sid, st in p.structures.items():
+        chains = list(st.chains.items())
+        index[sid] = {le: i for i, (le, _) in enumerate(chains)}
+        structures[sid] = {
+            "u": [_tok(u) for u in p.units[sid]],
+            "L": [[_tok(v) for v in layer] for layer in st.layers],
+            "S": [[_tok(a), _tok(b), w, _tok(st.src_port[(a, b)]) if st.src_port.get((a, b)) else None,
+                   _tok(st.dst_port[(a, b)]) if st.dst_port.get((a, b)) else None] for (a, b), w in st.weight.items()],
+            "C": [[_tok(a), _tok(b), _key(k), [_tok(v) for v in path]] for (a, b, k), path in chains],
+            "K": {_tok(a): [_key(k) for k in keys] for a, keys in st.keys.items()},
+            "H": list(prep.spec.header.get(sid, (0.0, 0.0, 0.0, 0.0))),
+        }
+    pieces = [[[sid, index[sid][le]] for sid, le in steps] for steps in p.pieces]
+    edges = [[e.source, e.target, _key((e.source, e.source_output)), prep.label.get((e.source, e.source_output))]
+             for e in g.edges]
+    return {
+        "nodes": nodes, "scopes": scopes, "root": p.root, "order": list(p.structures),
+        "children": {sid: cs for sid, cs in p.children.items()}, "structures": structures, "pieces": pieces,
+        "edges": edges, "labelWidth": {_key(k): w for k, w in prep.spec.label_width.items()},
+    }
+
+
+def html_data(graph: Graph, options: DiagramOptions) -> dict[str, Any]:
+    """Everything the page needs, as JSON-ready data."""
+    from ..styles.theme import get_theme
+    from ..transforms.view import derive, origin_of, view_of
+
+    opts = replace(options, direction="TB", thumbnails=None)
+    origin, view = origin_of(graph), view_of(graph)
+    open_view = replace(view, collapsed=frozenset())
+    folded = derive(origin, open_view)
+    views = {"folded": _view_data(folded, opts)}
+    if view.fold:
+        views["unfolded"] = _view_data(derive(origin, replace(open_view, fold=False)), opts)
+    initial = sorted(sid for sid in view.collapsed if sid in folded.scopes)
+    theme = get_theme(opts.theme)
+    return {
+        "title": opts.title,
+        "views": views,
+        "initial": {"collapsed": initial, "fold": True},
+        "consts": {"dummy_width": 10.0, "node_gap": opts.node_spacing if opts.node_spacing is not None else 22.0,
+                   "rank_gap": folded_rank_gap(opts), "pad": 12.0, "margin": MARGIN,
+                   "title_h": (TITLE + 14) if opts.title else 0.0, "fold_offset": FOLD_OFFSET,
+                   "group_title": GROUP_TITLE, "edge_label": EDGE_LABEL},
+        "theme": {"background": theme.background, "text": theme.text, "muted": theme.muted, "edge": theme.edge,
+                  "group_fills": list(theme.group_fills), "group_stroke": theme.group_stroke,
+                  "dynamic": theme.dynamic, "highlight": HIGHLIGHT[theme.name]},
+    }
+
+
+def folded_rank_gap(opts: DiagramOptions) -> float:
+    return opts.layer_spacing if opts.layer_spacing is not None else (34.0 if opts.show_shapes else 26.0)
+
+
+def _font_face() -> str:
+    faces = []
+    for name, weight in (("DejaVuSans.ttf", "normal"), ("DejaVuSans-Bold.ttf", "bold")):
+        data = base64.b64encode((FONT_DIR / name).read_bytes()).decode("ascii")
+        faces.append(f"@font-face{{font-family:'DejaVu Sans';font-weight:{weight};"
+                     f"src:url(data:font/ttf;base64,{data}) format('truetype');}}")
+    return "".join(faces)
+
+
+def to_html(graph: Graph, options: DiagramOptions) -> str:
+    data = json.dumps(html_data(graph, options), separators=(",", ":"), ensure_ascii=False)
+    # inside <script>, "</" could close the element: JSON allows escaping it
+    data = data.replace("</", "<\\/").replace("<!--", "<\\!--")
+    page = (HERE / "viewer.html").read_text(encoding="utf-8")
+    script = (HERE / "viewer.js").read_text(encoding="utf-8")
+    title = html.escape(options.title or graph.meta.get("model", "archplot"))
+    return (page.replace("__TITLE__", title).replace("__FONTS__", _font_face())
+            .replace("__DATA__", data).replace("__SCRIPT__", script))
+
+
+def iframe(page: str, height: int = 640) -> str:
+    """The page inside an iframe, for notebooks: scripts run there, isolated from the notebook."""
+    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{height}px;'
+            'border:1px solid #ddd;border-radius:4px" sandbox="allow-scripts allow-downloads"></iframe>')

@@ -1,0 +1,647 @@
+// archplot's interactive view: one self-contained page, no network.
+// The layout structure (ranks, order, dummy points) comes from Python; this file computes
+// coordinates and routes from sizes exactly as archplot/layout/layered.py does (_coordinates),
+// so the picture at a given expansion is the static one. Every label is drawn with fillText
+// or set with textContent: model names never become markup.
+(function () {
+  "use strict";
+  const DATA = JSON.parse(document.getElementById("archplot-data").textContent);
+  const C = DATA.consts, T = DATA.theme;
+  const canvas = document.getElementById("ap-canvas");
+  const ctx = canvas.getContext("2d");
+  const FONT = "'DejaVu Sans', Verdana, 'Bitstream Vera Sans', Geneva, sans-serif";
+
+  let V = null;                 // the current view data (folded or not)
+  let collapsed = new Set();    // scope ids drawn as one node
+  let cache = new Map();        // scope id -> local layout
+  let L = null;                 // the current full layout
+  let zoom = 1, panX = 0, panY = 0;
+  let selected = null, hovered = null;
+  let matches = [], matchIndex = -1;
+
+  // ---------------------------------------------------------------- layout (port of _coordinates)
+  function weightedMedian(values) {
+    if (values.length === 1) return values[0][0];
+    values = values.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let half = 0; for (const v of values) half += v[1]; half /= 2;
+    let acc = 0;
+    for (let i = 0; i < values.length; i++) {
+      acc += values[i][1];
+      if (acc > half + 1e-9) return values[i][0];
+      if (Math.abs(acc - half) <= 1e-9) return (values[i][0] + values[i + 1][0]) / 2;
+    }
+    return values[values.length - 1][0];
+  }
+
+  function place(targets, weights, seps) {
+    const n = targets.length; if (!n) return [];
+    const offset = new Array(n).fill(0);
+    for (let i = 1; i < n; i++) offset[i] = offset[i - 1] + seps[i - 1];
+    const blocks = [];
+    for (let i = 0; i < n; i++) {
+      blocks.push([(targets[i] - offset[i]) * weights[i], weights[i], 1]);
+      while (blocks.length > 1 && blocks[blocks.length - 2][0] / blocks[blocks.length - 2][1] >
+             blocks[blocks.length - 1][0] / blocks[blocks.length - 1][1]) {
+        const b = blocks.pop(), top = blocks[blocks.length - 1];
+        top[0] += b[0]; top[1] += b[1]; top[2] += b[2];
+      }
+    }
+    const out = []; let i = 0;
+    for (const [s, w, c] of blocks) { const val = s / w; for (let k = 0; k < c; k++) { out.push(val + offset[i]); i++; } }
+    return out;
+  }
+
+  const kind = (t) => t[0] === "i" ? "in" : t[0] === "o" ? "out" : t[0];
+
+  function coordinates(sid, S, size, childPorts, isRoot) {
+    const width = {}, height = {};
+    for (const layer of S.L) for (const v of layer) {
+      const k = kind(v);
+      if (k === "in" || k === "out") { width[v] = 0; height[v] = 0; }
+      else if (k === "d") { width[v] = C.dummy_width; height[v] = 0; }
+      else { width[v] = size[v][0]; height[v] = size[v][1]; }
+    }
+    const segW = {}, srcOff = {}, dstOff = {}, pred = {}, succ = {};
+    const offset = (v, port) => {
+      const ports = childPorts[v];
+      if (port === null || !ports || !(port in ports)) return 0;
+      return ports[port].x - width[v] / 2;
+    };
+    for (const [a, b, w, sp, dp] of S.S) {
+      const key = a + "|" + b;
+      segW[key] = w; srcOff[key] = offset(a, sp); dstOff[key] = offset(b, dp);
+      (succ[a] = succ[a] || []).push(b); (pred[b] = pred[b] || []).push(a);
+    }
+    const room = {};
+    for (const a in S.K) {
+      if (!(a[0] === "n" || (a[0] === "s" && !(a in childPorts)))) continue;  // nodes and collapsed boxes
+      let best = null;
+      for (const k of S.K[a]) if (k in V.labelWidth) best = best === null ? V.labelWidth[k] : Math.max(best, V.labelWidth[k]);
+      if (best !== null) room[a] = best;
+    }
+    const real = (t) => { const k = kind(t); return k !== "d" && k !== "in" && k !== "out"; };
+    const sep = (a, b) => {
+      const gap = real(a) && real(b) ? C.node_gap : C.dummy_width;
+      const s = (width[a] + width[b]) / 2 + gap;
+      const r = room[a];
+      return r ? Math.max(s, r + 10) : s;
+    };
+    const nr = S.L.length;
+    const seps = S.L.map((layer) => layer.slice(0, -1).map((v, i) => sep(v, layer[i + 1])));
+    const x = {};
+    S.L.forEach((layer, r) => { let cur = 0; layer.forEach((v, i) => { if (i) cur += seps[r][i - 1]; x[v] = cur; }); });
+    const candDown = (v) => (pred[v] || []).map((p) => [x[p] + srcOff[p + "|" + v] - dstOff[p + "|" + v], segW[p + "|" + v]]);
+    const candUp = (v) => (succ[v] || []).map((s) => [x[s] + dstOff[v + "|" + s] - srcOff[v + "|" + s], segW[v + "|" + s]]);
+    for (let it = 0; it < 6; it++) {
+      const down = it % 2 === 0;
+      for (let step = 0; step < nr - 1; step++) {
+        const r = down ? 1 + step : nr - 2 - step;
+        const layer = S.L[r];
+        if (layer.length === 1) {
+          const cand = down ? candDown(layer[0]) : candUp(layer[0]);
+          if (cand.length) x[layer[0]] = weightedMedian(cand);
+          continue;
+        }
+        const targets = [], weights = [];
+        for (const v of layer) {
+          const cand = down ? candDown(v) : candUp(v);
+          if (cand.length) {
+            targets.push(weightedMedian(cand));
+            let sw = 0; for (const c of cand) sw += c[1];
+            weights.push(sw * (kind(v) === "d" ? 0.002 : 4.0));
+          } else { targets.push(x[v]); weights.push(0.05); }
+        }
+        const xs = place(targets, weights, seps[r]);
+        layer.forEach((v, i) => { x[v] = xs[i]; });
+      }
+    }
+    const [headRank, headOrder, minOrder, minRank] = S.H;
+    const pad = isRoot ? 0 : C.pad;
+    const topPad = pad + headRank;
+    const bandTop = [], bandBottom = [];
+    let y = 0;
+    S.L.forEach((layer, r) => {
+      let h = 0; for (const v of layer) h = Math.max(h, height[v]);
+      bandTop.push(y); bandBottom.push(y + h);
+      y += h + (r < nr - 1 ? C.rank_gap : 0);
+    });
+    const contentH = Math.max(y, minRank);
+    let minX = Infinity, maxX = -Infinity;
+    for (const layer of S.L) for (const v of layer) { minX = Math.min(minX, x[v] - width[v] / 2); maxX = Math.max(maxX, x[v] + width[v] / 2); }
+    for (const a in room) maxX = Math.max(maxX, x[a] + room[a] + 6);
+    const innerW = Math.max(maxX - minX, minOrder);
+    const extra = (innerW - (maxX - minX)) / 2;
+    const shiftX = pad + headOrder - minX + extra;
+    const w = innerW + 2 * pad + headOrder, h = contentH + topPad + pad;
+    const rank = {};
+    S.L.forEach((layer, r) => { for (const v of layer) rank[v] = r; });
+    const pos = {};
+    for (const layer of S.L) for (const v of layer) {
+      const k = kind(v);
+      if (k === "d") continue;
+      let by = bandTop[rank[v]] + topPad;
+      if (k === "in") by = 0; else if (k === "out") by = h;
+      pos[v] = { x: x[v] + shiftX - width[v] / 2, y: by, w: width[v], h: height[v] };
+    }
+    const routes = S.C.map(([a, b, key, path]) => {
+      const so = srcOff[path[0] + "|" + path[1]], dd = dstOff[path[path.length - 2] + "|" + path[path.length - 1]];
+      const pa = pos[a];
+      const start = kind(a) === "in" ? [pa.x, 0] : [pa.x + pa.w / 2 + so, pa.y + pa.h];
+      const pts = [start, [start[0], bandBottom[rank[a]] + topPad]];
+      for (const d of path.slice(1, -1)) {
+        const dx = x[d] + shiftX;
+        pts.push([dx, bandTop[rank[d]] + topPad], [dx, bandBottom[rank[d]] + topPad]);
+      }
+      const pb = pos[b];
+      const end = kind(b) === "out" ? [pb.x, h] : [pb.x + pb.w / 2 + dd, pb.y];
+      if (kind(b) !== "out") pts.push([end[0], bandTop[rank[b]] + topPad]);
+      pts.push(end);
+      return pts;
+    });
+    return { w, h, pos, routes };
+  }
+
+  // ---------------------------------------------------------------- state of the boxes
+  function scopeState(sid) {
+    // "box" (expanded), "node" (collapsed, visible), "hidden" (inside a collapsed box)
+    let s = V.scopes[sid].parent, hidden = false;
+    while (s !== null && s !== undefined) { if (collapsed.has(s)) { hidden = true; } s = V.scopes[s].parent; }
+    if (hidden) return "hidden";
+    return collapsed.has(sid) && sid !== V.root ? "node" : "box";
+  }
+
+  function dirty(sid) {
+    let s = sid;
+    while (s !== null && s !== undefined) { cache.delete(s); s = V.scopes[s].parent; }
+  }
+
+  function layoutAll() {
+    const state = {};
+    for (const sid in V.scopes) state[sid] = scopeState(+sid);
+    for (const sid of V.order) {
+      if (state[sid] !== "box") continue;
+      if (cache.has(sid)) continue;
+      const S = V.structures[sid];
+      const size = {}, childPorts = {};
+      for (const u of S.u) {
+        if (u[0] === "n") { const n = V.nodes[+u.slice(1)]; size[u] = [n.w, n.h]; }
+        else {
+          const c = +u.slice(1);
+          if (state[c] === "box") { const lc = cache.get(c); size[u] = [lc.w, lc.h]; childPorts[u] = lc.pos; }
+          else { const look = V.scopes[c].col; size[u] = [look.w, look.h]; }
+        }
+      }
+      cache.set(sid, coordinates(sid, S, size, childPorts, sid === V.root));
+    }
+    // absolute positions, top-down
+    const origin = {}; origin[V.root] = [C.margin, C.margin + C.title_h];
+    const nodes = {}, groups = {}, cnodes = {};
+    for (const sid of V.order.slice().reverse()) {
+      if (state[sid] !== "box") continue;
+      const [ox, oy] = origin[sid], loc = cache.get(sid);
+      for (const u in loc.pos) {
+        const b = loc.pos[u], box = { x: ox + b.x, y: oy + b.y, w: b.w, h: b.h };
+        if (u[0] === "n") nodes[+u.slice(1)] = box;
+        else if (u[0] === "s") {
+          const c = +u.slice(1);
+          if (state[c] === "box") { groups[c] = box; origin[c] = [box.x, box.y]; } else cnodes[c] = box;
+        }
+      }
+    }
+    // edges: the pieces that lie in visible boxes; one drawn edge per visible tensor path
+    const rep = (nid) => {
+      let s = V.nodes[nid].scope, out = null;
+      while (s !== null && s !== undefined) { if (s !== V.root && state[s] === "node") out = "s" + s; s = V.scopes[s].parent; }
+      return out || "n" + nid;
+    };
+    const edges = [], seen = new Set();
+    V.edges.forEach((e, i) => {
+      const a = rep(e[0]), b = rep(e[1]);
+      if (a === b) return;
+      const id = a + ">" + b + ">" + e[2];
+      if (seen.has(id)) return;
+      seen.add(id);
+      const pts = [];
+      for (const [sid, ci] of V.pieces[i]) {
+        if (state[sid] !== "box") continue;
+        const [ox, oy] = origin[sid];
+        for (const [px, py] of cache.get(sid).routes[ci]) {
+          const p = [ox + px, oy + py], last = pts[pts.length - 1];
+          if (!last || Math.abs(last[0] - p[0]) > 1e-6 || Math.abs(last[1] - p[1]) > 1e-6) pts.push(p);
+        }
+      }
+      edges.push({ a, b, key: e[2], label: e[3], pts, index: i });
+    });
+    const root = cache.get(V.root);
+    L = { nodes, groups, cnodes, edges, state, width: root.w + 2 * C.margin, height: root.h + 2 * C.margin + C.title_h };
+    return L;
+  }
+
+  // ---------------------------------------------------------------- drawing
+  let cur = ctx;  // the context being drawn on (the screen, or an offscreen canvas for PNG export)
+
+  function roundRect(x, y, w, h, r) {
+    r = Math.min(r, w / 2, h / 2);
+    cur.beginPath();
+    cur.moveTo(x + r, y); cur.arcTo(x + w, y, x + w, y + h, r); cur.arcTo(x + w, y + h, x, y + h, r);
+    cur.arcTo(x, y + h, x, y, r); cur.arcTo(x, y, x + w, y, r); cur.closePath();
+  }
+
+  function pathOf(pts) {
+    cur.beginPath(); cur.moveTo(pts[0][0], pts[0][1]);
+    for (let i = 1; i < pts.length; i++) {
+      const [x0, y0] = pts[i - 1], [x1, y1] = pts[i];
+      if (Math.abs(x0 - x1) > 0.5) { const my = (y0 + y1) / 2; cur.bezierCurveTo(x0, my, x1, my, x1, y1); }
+      else cur.lineTo(x1, y1);
+    }
+  }
+
+  function drawLook(look, b, emphasis) {
+    const ctx = cur;
+    const stack = look.stack || 0, off = C.fold_offset;
+    const bw = b.w - stack * off, bh = b.h - stack * off;
+    for (let k = stack; k > 0; k--) {
+      roundRect(b.x + k * off, b.y + k * off, bw, bh, look.rx); ctx.fillStyle = look.f; ctx.fill();
+      ctx.strokeStyle = look.st; ctx.lineWidth = 1; ctx.stroke();
+    }
+    roundRect(b.x, b.y, bw, bh, look.rx);
+    ctx.fillStyle = look.f; ctx.fill();
+    ctx.setLineDash(look.dash ? look.dash : []);
+    ctx.strokeStyle = emphasis ? T.highlight : look.st; ctx.lineWidth = emphasis ? 3 : (look.c ? 1.6 : 1);
+    ctx.stroke(); ctx.setLineDash([]);
+    let total = 0; for (const l of look.L) total += l[1] * 1.3;
+    let y = b.y + (bh - total) / 2;
+    ctx.fillStyle = look.tc; ctx.textAlign = "center";
+    for (const [text, size, bold] of look.L) {
+      y += size * 1.3;
+      ctx.font = (bold ? "bold " : "") + size + "px " + FONT;
+      ctx.fillText(text, b.x + bw / 2, y - size * 0.3);
+    }
+  }
+
+  function related() {
+    if (selected === null) return null;
+    const up = new Set([selected]), down = new Set([selected]);
+    const fwd = {}, back = {};
+    for (const e of L.edges) { (fwd[e.a] = fwd[e.a] || []).push(e.b); (back[e.b] = back[e.b] || []).push(e.a); }
+    const walk = (start, nb, out) => { const stack = [start]; while (stack.length) { const v = stack.pop(); for (const w of nb[v] || []) if (!out.has(w)) { out.add(w); stack.push(w); } } };
+    walk(selected, back, up); walk(selected, fwd, down);
+    return new Set([...up, ...down]);
+  }
+
+  function draw() {
+    const dpr = window.devicePixelRatio || 1;
+    const cw = canvas.clientWidth, ch = canvas.clientHeight;
+    if (canvas.width !== Math.round(cw * dpr) || canvas.height !== Math.round(ch * dpr)) {
+      canvas.width = Math.round(cw * dpr); canvas.height = Math.round(ch * dpr);
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = T.background; ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.setTransform(dpr * zoom, 0, 0, dpr * zoom, dpr * panX, dpr * panY);
+    render(ctx, { x0: -panX / zoom, y0: -panY / zoom, x1: (cw - panX) / zoom, y1: (ch - panY) / zoom });
+  }
+
+  function visible(b, vp) { return !vp || (b.x < vp.x1 && b.x + b.w > vp.x0 && b.y < vp.y1 && b.y + b.h > vp.y0); }
+
+  function render(c, vp) {
+    cur = c;
+    const rel = related();
+    const dim = (id) => rel && !rel.has(id);
+    const matched = new Set(matches.map((m) => m.token));
+    if (DATA.title) { c.font = "bold 14px " + FONT; c.fillStyle = T.text; c.textAlign = "left"; c.fillText(DATA.title, C.margin, C.margin + 14); }
+    const depthOf = (sid) => { let d = 0, s = V.scopes[sid].parent; while (s !== null && s !== undefined) { d++; s = V.scopes[s].parent; } return d; };
+    const order = Object.keys(L.groups).map(Number).sort((a, b) => depthOf(a) - depthOf(b) || a - b);
+    for (const sid of order) {
+      const b = L.groups[sid], sc = V.scopes[sid];
+      if (!visible(b, vp)) continue;
+      const fill = T.group_fills[(depthOf(sid) - 1) % 2];
+      if (sc.repeat > 1) for (const k of [2, 1]) { roundRect(b.x + k * C.fold_offset, b.y + k * C.fold_offset, b.w, b.h, 8); c.fillStyle = fill; c.fill(); c.strokeStyle = T.group_stroke; c.lineWidth = 1; c.stroke(); }
+      roundRect(b.x, b.y, b.w, b.h, 8); c.fillStyle = fill; c.fill();
+      c.setLineDash(sc.dyn ? [6, 3] : []); c.strokeStyle = matched.has("s" + sid) ? T.highlight : (sc.dyn ? T.dynamic : T.group_stroke);
+      c.lineWidth = matched.has("s" + sid) ? 3 : 1; c.stroke(); c.setLineDash([]);
+    }
+    c.lineWidth = 1.1;
+    for (const e of L.edges) {
+      if (e.pts.length < 2) continue;
+      c.globalAlpha = rel && !(rel.has(e.a) && rel.has(e.b)) ? 0.15 : 1;
+      c.strokeStyle = rel && rel.has(e.a) && rel.has(e.b) ? T.highlight : T.edge;
+      pathOf(e.pts); c.stroke();
+      const [x, y] = e.pts[e.pts.length - 1];
+      c.beginPath(); c.moveTo(x, y); c.lineTo(x - 3.5, y - 7); c.lineTo(x + 3.5, y - 7); c.closePath(); c.fillStyle = c.strokeStyle; c.fill();
+    }
+    c.globalAlpha = 1;
+    for (const sid of order) {
+      const b = L.groups[sid];
+      if (!visible(b, vp)) continue;
+      c.font = "bold " + C.group_title + "px " + FONT; c.textAlign = "left";
+      c.lineWidth = 3; c.strokeStyle = T.group_fills[(depthOf(sid) - 1) % 2]; c.lineJoin = "round";
+      c.strokeText(V.scopes[sid].title, b.x + 8, b.y + C.group_title + 5);
+      c.fillStyle = T.muted; c.fillText(V.scopes[sid].title, b.x + 8, b.y + C.group_title + 5);
+    }
+    // tensor labels: right of where a tensor leaves its producer, left if one of its edges bends right
+    const starts = {}, right = new Set();
+    for (const e of L.edges) {
+      if (!e.label || e.pts.length < 2) continue;
+      if (!(e.key in starts)) starts[e.key] = [e.pts[0], e.label];
+      if (e.pts.length > 2 && e.pts[2][0] > e.pts[0][0] + 0.5) right.add(e.key);
+    }
+    c.font = C.edge_label + "px " + FONT; c.fillStyle = T.muted;
+    for (const k in starts) {
+      const [[x0, y0], text] = starts[k];
+      const left = right.has(k);
+      c.textAlign = left ? "right" : "left";
+      c.fillText(text, left ? x0 - 5 : x0 + 5, y0 + C.edge_label + 3);
+    }
+    for (const id in L.nodes) {
+      const b = L.nodes[id]; if (!visible(b, vp)) continue;
+      c.globalAlpha = dim("n" + id) ? 0.25 : 1;
+      drawLook(V.nodes[id], b, matched.has("n" + id) || selected === "n" + id);
+    }
+    for (const sid in L.cnodes) {
+      const b = L.cnodes[sid]; if (!visible(b, vp)) continue;
+      c.globalAlpha = dim("s" + sid) ? 0.25 : 1;
+      drawLook(V.scopes[sid].col, b, matched.has("s" + sid) || selected === "s" + sid);
+    }
+    c.globalAlpha = 1;
+  }
+
+  // ---------------------------------------------------------------- interaction
+  function hit(px, py) {
+    const x = (px - panX) / zoom, y = (py - panY) / zoom;
+    const inside = (b) => x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h;
+    for (const id in L.nodes) if (inside(L.nodes[id])) return { token: "n" + id };
+    for (const sid in L.cnodes) if (inside(L.cnodes[sid])) return { token: "s" + sid, scope: +sid };
+    let best = null, depth = -1;
+    for (const sid in L.groups) {
+      const b = L.groups[sid];
+      if (inside(b)) { const d = b.w * b.h; if (best === null || d < depth) { best = +sid; depth = d; } }
+    }
+    if (best !== null) { const b = L.groups[best]; return { token: "s" + best, scope: best, title: y <= b.y + C.group_title + 10 }; }
+    return null;
+  }
+
+  function screenOf(token) {
+    const b = token[0] === "n" ? L.nodes[+token.slice(1)] : (L.cnodes[+token.slice(1)] || L.groups[+token.slice(1)]);
+    if (!b) return null;
+    const rect = canvas.getBoundingClientRect();  // page coordinates
+    return [rect.left + b.x * zoom + panX, rect.top + b.y * zoom + panY];
+  }
+
+  function relayout(keep) {
+    // keep the element the user acted on where it was on the screen
+    const before = keep ? screenOf(keep) : null;
+    layoutAll();
+    const after = keep ? screenOf(keep) : null;
+    if (before && after) { panX += before[0] - after[0]; panY += before[1] - after[1]; }
+    draw();
+  }
+
+  function expandScope(sid) {
+    collapsed.delete(sid);
+    for (const c of V.children[sid] || []) collapsed.add(c);  // one level at a time
+    dirty(sid);
+  }
+
+  function toggle(sid) {
+    if (collapsed.has(sid)) expandScope(sid); else { collapsed.add(sid); dirty(sid); }
+    relayout("s" + sid);
+  }
+
+  function fit() {
+    const cw = canvas.clientWidth, ch = canvas.clientHeight;
+    zoom = Math.min(cw / L.width, ch / L.height, 2);
+    panX = (cw - L.width * zoom) / 2; panY = Math.max(0, (ch - L.height * zoom) / 2);
+    draw();
+  }
+
+  function start() {
+    // readable first: full width up to natural size, from the top; "fit" shows everything
+    const cw = canvas.clientWidth;
+    zoom = Math.min(1, cw / L.width);
+    if (L.height * zoom < canvas.clientHeight) { fit(); return; }
+    panX = (cw - L.width * zoom) / 2; panY = 0;
+    draw();
+  }
+
+  function collapseToDepth(n) {
+    collapsed = new Set();
+    for (const sid in V.scopes) if (V.scopes[sid].depth === n) collapsed.add(+sid);
+    cache.clear(); layoutAll(); fit();
+  }
+
+  function details(token) {
+    const panel = document.getElementById("ap-panel");
+    panel.replaceChildren();
+    if (!token) { panel.hidden = true; return; }
+    panel.hidden = false;
+    const info = token[0] === "n" ? V.nodes[+token.slice(1)].info : V.scopes[+token.slice(1)].info;
+    const h = document.createElement("h3"); h.textContent = info.title; panel.appendChild(h);
+    const dl = document.createElement("dl");
+    for (const [k, v] of info.rows) {
+      const dt = document.createElement("dt"); dt.textContent = k;
+      const dd = document.createElement("dd"); dd.textContent = v;
+      dl.append(dt, dd);
+    }
+    panel.appendChild(dl);
+  }
+
+  function search(text) {
+    matches = []; matchIndex = -1;
+    const status = document.getElementById("ap-count");
+    if (!text) { status.textContent = ""; draw(); return; }
+    let rx;
+    try { rx = new RegExp(text, "i"); } catch (err) { status.textContent = "bad pattern"; return; }
+    for (const id in V.nodes) {
+      const n = V.nodes[id];
+      if (rx.test(n.path) || rx.test(n.type) || rx.test(n.name)) matches.push({ token: "n" + id, scope: n.scope });
+    }
+    for (const sid in V.scopes) {
+      const s = V.scopes[sid];
+      if (+sid !== V.root && (rx.test(s.path) || rx.test(s.type))) matches.push({ token: "s" + sid, scope: s.parent });
+    }
+    // reveal: open every box around a match
+    for (const m of matches) {
+      let s = m.scope;
+      const chain = [];
+      while (s !== null && s !== undefined) { chain.push(s); s = V.scopes[s].parent; }
+      for (const a of chain.reverse()) if (collapsed.has(a)) expandScope(a);
+    }
+    layoutAll();
+    status.textContent = matches.length ? "0/" + matches.length : "no match";
+    if (matches.length) step(1); else draw();
+  }
+
+  function step(d) {
+    if (!matches.length) return;
+    matchIndex = (matchIndex + d + matches.length) % matches.length;
+    const tok = matches[matchIndex].token;
+    const b = tok[0] === "n" ? L.nodes[+tok.slice(1)] : (L.cnodes[+tok.slice(1)] || L.groups[+tok.slice(1)]);
+    document.getElementById("ap-count").textContent = (matchIndex + 1) + "/" + matches.length;
+    if (b) {
+      zoom = Math.max(zoom, 0.8);
+      panX = canvas.clientWidth / 2 - (b.x + b.w / 2) * zoom; panY = canvas.clientHeight / 2 - (b.y + b.h / 2) * zoom;
+    }
+    selected = tok; details(tok); draw();
+  }
+
+  function exportSVG() {
+    const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+    const out = [];
+    const r = (b, look) => `<rect x="${b.x.toFixed(1)}" y="${b.y.toFixed(1)}" width="${b.w.toFixed(1)}" height="${b.h.toFixed(1)}" rx="${Math.min(look.rx, b.h / 2).toFixed(1)}" fill="${look.f}" stroke="${look.st}"/>`;
+    const text = (x, y, s, size, bold, fill, anchor) => `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-size="${size}"${bold ? ' font-weight="bold"' : ""} text-anchor="${anchor}" fill="${fill}">${esc(s)}</text>`;
+    out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${L.width.toFixed(1)}" height="${L.height.toFixed(1)}" font-family="${esc(FONT)}">`);
+    out.push(`<rect width="100%" height="100%" fill="${T.background}"/>`);
+    for (const sid in L.groups) { const b = L.groups[sid]; out.push(`<rect x="${b.x.toFixed(1)}" y="${b.y.toFixed(1)}" width="${b.w.toFixed(1)}" height="${b.h.toFixed(1)}" rx="8" fill="${T.group_fills[0]}" stroke="${T.group_stroke}"/>`); out.push(text(b.x + 8, b.y + C.group_title + 5, V.scopes[sid].title, C.group_title, true, T.muted, "start")); }
+    for (const e of L.edges) {
+      if (e.pts.length < 2) continue;
+      let d = `M${e.pts[0][0].toFixed(1)} ${e.pts[0][1].toFixed(1)}`;
+      for (let i = 1; i < e.pts.length; i++) {
+        const [x0, y0] = e.pts[i - 1], [x1, y1] = e.pts[i];
+        if (Math.abs(x0 - x1) > 0.5) { const my = ((y0 + y1) / 2).toFixed(1); d += ` C${x0.toFixed(1)} ${my} ${x1.toFixed(1)} ${my} ${x1.toFixed(1)} ${y1.toFixed(1)}`; }
+        else d += ` L${x1.toFixed(1)} ${y1.toFixed(1)}`;
+      }
+      out.push(`<path d="${d}" fill="none" stroke="${T.edge}"/>`);
+    }
+    const box = (look, b) => {
+      out.push(r(b, look));
+      let total = 0; for (const l of look.L) total += l[1] * 1.3;
+      let y = b.y + (b.h - total) / 2;
+      for (const [s, size, bold] of look.L) { y += size * 1.3; out.push(text(b.x + b.w / 2, y - size * 0.3, s, size, bold, look.tc, "middle")); }
+    };
+    for (const id in L.nodes) box(V.nodes[id], L.nodes[id]);
+    for (const sid in L.cnodes) box(V.scopes[sid].col, L.cnodes[sid]);
+    out.push("</svg>");
+    return out.join("\n");
+  }
+
+  function download(name, blob) {
+    const a = document.createElement("a"); a.href = URL.createObjectURL(blob); a.download = name;
+    document.body.appendChild(a); a.click(); a.remove();
+  }
+
+  function exportPNG() {
+    const scale = Math.min(2, 16384 / Math.max(L.width, L.height));
+    const off = document.createElement("canvas");
+    off.width = Math.ceil(L.width * scale); off.height = Math.ceil(L.height * scale);
+    const c2 = off.getContext("2d");
+    c2.fillStyle = T.background; c2.fillRect(0, 0, off.width, off.height);
+    c2.setTransform(scale, 0, 0, scale, 0, 0);
+    try { render(c2, null); } finally { cur = ctx; }
+    return new Promise((resolve) => off.toBlob(resolve));
+  }
+
+  function setView(fold) {
+    const prev = V;
+    V = fold ? DATA.views.folded : (DATA.views.unfolded || DATA.views.folded);
+    if (prev && prev !== V) {
+      // a folded block that was closed stays closed in every block it stands for
+      const byPath = {};
+      for (const sid in V.scopes) byPath[V.scopes[sid].path] = +sid;
+      for (const sid in prev.scopes) {
+        const s = prev.scopes[sid];
+        if (s.rp && collapsed.has(+sid)) for (const p of s.rp) if (p in byPath) collapsed.add(byPath[p]);
+      }
+    }
+    cache.clear();
+  }
+
+  // ---------------------------------------------------------------- wiring
+  let drag = null;
+  canvas.addEventListener("mousedown", (e) => { drag = { x: e.clientX, y: e.clientY, moved: false }; });
+  window.addEventListener("mouseup", (e) => {
+    if (drag && !drag.moved) {
+      const rect = canvas.getBoundingClientRect();
+      const h = hit(e.clientX - rect.left, e.clientY - rect.top);
+      if (h && h.scope !== undefined && (h.token[0] === "s") && (L.cnodes[h.scope] || h.title)) toggle(h.scope);
+      else { selected = h ? h.token : null; details(selected); draw(); }
+    }
+    drag = null;
+  });
+  canvas.addEventListener("mousemove", (e) => {
+    const rect = canvas.getBoundingClientRect();
+    if (drag) {
+      const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
+      if (drag.moved) { panX += dx; panY += dy; drag.x = e.clientX; drag.y = e.clientY; draw(); }
+      return;
+    }
+    const h = hit(e.clientX - rect.left, e.clientY - rect.top);
+    const tok = h ? h.token : null;
+    canvas.style.cursor = h && h.scope !== undefined && (L.cnodes[h.scope] || h.title) ? "pointer" : "default";
+    if (tok !== hovered) { hovered = tok; if (selected === null) details(tok); }
+  });
+  canvas.addEventListener("wheel", (e) => {
+    e.preventDefault();
+    const rect = canvas.getBoundingClientRect();
+    const mx = e.clientX - rect.left, my = e.clientY - rect.top;
+    if (e.ctrlKey || !e.shiftKey) {
+      const f = Math.exp(-e.deltaY * (e.ctrlKey ? 0.01 : 0.0015));
+      const nz = Math.min(8, Math.max(0.02, zoom * f));
+      panX = mx - (mx - panX) * nz / zoom; panY = my - (my - panY) * nz / zoom; zoom = nz;
+    } else { panX -= e.deltaX; panY -= e.deltaY; }
+    draw();
+  }, { passive: false });
+  let pinch = null;
+  canvas.addEventListener("touchstart", (e) => {
+    if (e.touches.length === 2) { const [a, b] = e.touches; pinch = { d: Math.hypot(a.clientX - b.clientX, a.clientY - b.clientY), z: zoom }; }
+    else if (e.touches.length === 1) drag = { x: e.touches[0].clientX, y: e.touches[0].clientY, moved: true };
+  }, { passive: true });
+  canvas.addEventListener("touchmove", (e) => {
+    if (pinch && e.touches.length === 2) {
+      const [a, b] = e.touches; const d = Math.hypot(a.clientX - b.clientX, a.clientY - b.clientY);
+      zoom = Math.min(8, Math.max(0.02, pinch.z * d / pinch.d)); draw();
+    } else if (drag && e.touches.length === 1) {
+      panX += e.touches[0].clientX - drag.x; panY += e.touches[0].clientY - drag.y;
+      drag.x = e.touches[0].clientX; drag.y = e.touches[0].clientY; draw();
+    }
+  }, { passive: true });
+  canvas.addEventListener("touchend", () => { pinch = null; drag = null; });
+
+  const $ = (id) => document.getElementById(id);
+  $("ap-expand").onclick = () => { collapsed = new Set(); cache.clear(); relayout(null); };
+  $("ap-depth").onchange = () => collapseToDepth(Math.max(1, +$("ap-depth").value || 1));
+  $("ap-fit").onclick = fit;
+  $("ap-reset").onclick = () => { collapsed = new Set(DATA.initial.collapsed); setView(DATA.initial.fold); $("ap-fold").checked = DATA.initial.fold; selected = null; details(null); layoutAll(); fit(); };
+  $("ap-fold").onchange = () => { setView($("ap-fold").checked); relayout(null); };
+  $("ap-search").oninput = () => search($("ap-search").value);
+  $("ap-search").onkeydown = (e) => { if (e.key === "Enter") step(e.shiftKey ? -1 : 1); if (e.key === "Escape") { $("ap-search").value = ""; search(""); } };
+  $("ap-next").onclick = () => step(1);
+  $("ap-prev").onclick = () => step(-1);
+  $("ap-svg").onclick = () => download("archplot.svg", new Blob([exportSVG()], { type: "image/svg+xml" }));
+  $("ap-png").onclick = () => exportPNG().then((b) => download("archplot.png", b));
+  window.addEventListener("keydown", (e) => {
+    if (e.target.tagName === "INPUT" && e.target.type !== "checkbox") return;  // typing in a field
+    const k = e.key;
+    if (k === "/") { e.preventDefault(); $("ap-search").focus(); }
+    else if (k === "+" || k === "=") { zoom = Math.min(8, zoom * 1.25); draw(); }
+    else if (k === "-") { zoom = Math.max(0.02, zoom / 1.25); draw(); }
+    else if (k === "0" || k === "f") fit();
+    else if (k === "e") $("ap-expand").click();
+    else if (k === "ArrowLeft") { panX += 60; draw(); } else if (k === "ArrowRight") { panX -= 60; draw(); }
+    else if (k === "ArrowUp") { panY += 60; draw(); } else if (k === "ArrowDown") { panY -= 60; draw(); }
+    else if (k === "Escape") { selected = null; details(null); draw(); }
+  });
+  window.addEventListener("resize", draw);
+
+  // a small API for scripts and tests
+  window.archplot = {
+    state: () => ({ collapsed: [...collapsed].sort((a, b) => a - b), nodes: Object.keys(L.nodes).length, boxes: Object.keys(L.groups).length, collapsedNodes: Object.keys(L.cnodes).length, edges: L.edges.length, zoom, matches: matches.length }),
+    geometry: () => ({ width: L.width, height: L.height,
+      nodes: Object.entries(L.nodes).map(([id, b]) => ({ id: +id, x: b.x, y: b.y, width: b.w, height: b.h })),
+      collapsed: Object.entries(L.cnodes).map(([sid, b]) => ({ scope: +sid, x: b.x, y: b.y, width: b.w, height: b.h })),
+      groups: Object.entries(L.groups).map(([sid, b]) => ({ scope: +sid, path: V.scopes[sid].path, x: b.x, y: b.y, width: b.w, height: b.h })),
+      edges: L.edges.map((e) => ({ a: e.a, b: e.b, points: e.pts })) }),
+    toggle: (sid) => toggle(sid), expandAll: () => $("ap-expand").click(), collapseToDepth, search, step, fit,
+    select: (token) => { selected = token; details(token); draw(); }, screenOf, exportSVG,
+    exportPNG: () => exportPNG().then((b) => b.size),
+    timeLayout: () => { cache.clear(); const t = performance.now(); layoutAll(); const t1 = performance.now(); draw(); return [t1 - t, performance.now() - t1]; },
+  };
+
+  setView(DATA.initial.fold);
+  collapsed = new Set(DATA.initial.collapsed);
+  $("ap-fold").checked = DATA.initial.fold;
+  $("ap-fold").parentElement.hidden = !DATA.views.unfolded;
+  layoutAll();
+  start();
+  document.body.dataset.ready = "1";
+})();

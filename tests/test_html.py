@@ -1,0 +1,174 @@
+"""The interactive view, driven in real headless Chromium: load, expand, search, details,
+selection, export, escaping, and the same geometry as the static diagram."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+import torch
+from torch import nn
+
+import archplot
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed")
+torchvision = pytest.importorskip("torchvision")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser, tmp_path):
+    pages = []
+
+    def go(diagram, name="m.html"):
+        path = tmp_path / name
+        diagram.save(path)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors, dialogs = [], []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file://")
+                   else route.continue_())  # the page must not need the network
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready='1']", timeout=20000)
+        page.errors, page.dialogs = errors, dialogs
+        pages.append(page)
+        return page
+
+    yield go
+    for p in pages:
+        p.close()
+
+
+def resnet50_diagram(depth=2):
+    with torch.device("meta"):
+        model = torchvision.models.resnet50()
+    return archplot.draw(model, input_size=(1, 3, 224, 224), depth=depth)
+
+
+def _same(a, b, tol=0.05):
+    return all(abs(a[k] - b[k]) <= tol for k in ("x", "y", "width", "height"))
+
+
+@pytest.mark.parametrize("depth", [1, 2, None])
+def test_same_geometry_as_the_static_diagram(open_page, depth):
+    d = resnet50_diagram(depth) if depth else archplot.draw(archplot.examples.residual_block(), input_size=(1, 8, 8, 8))
+    page = open_page(d)
+    js = page.evaluate("archplot.geometry()")
+    static = d.geometry()
+    assert abs(js["width"] - (static["width"] - 0)) < 400  # the static picture adds a legend below
+    by_id = {n["id"]: n for n in static["nodes"]}
+    plain = {n.id for n in d.graph if not n.collapsed}
+    for n in js["nodes"]:
+        assert n["id"] in plain and _same(n, by_id[n["id"]]), n
+    boxes = {n.path: by_id[n.id] for n in d.graph if n.collapsed}
+    paths = {s["scope"]: s for s in js["collapsed"]}
+    assert len(paths) == len(boxes)
+    for sid, n in paths.items():
+        path = d.graph.scopes[sid].path if sid in d.graph.scopes else None
+        match = [b for p, b in boxes.items() if _same(n, b)]
+        assert match, f"collapsed box {sid} ({path}) is not where the static diagram has it"
+    groups = {g["path"]: g for g in static["groups"]}
+    for g in js["groups"]:
+        assert _same(g, groups[g["path"]]), g["path"]
+    assert page.errors == []
+
+
+def test_expand_collapse_search_details_select_export(open_page, tmp_path):
+    d = resnet50_diagram(2)
+    page = open_page(d)
+    s0 = page.evaluate("archplot.state()")
+    assert s0["collapsedNodes"] == 8 and s0["boxes"] == 4
+    # click the collapsed layer2.0 Bottleneck: it opens in place, the rest keeps its place
+    sid = next(s.id for s in d.graph.origin.scopes.values() if s.path == "layer2.0")
+    before = page.evaluate(f"archplot.screenOf('s{sid}')")
+    x, y = before
+    page.mouse.click(x + 20, y + 10)
+    s1 = page.evaluate("archplot.state()")
+    assert s1["boxes"] == 5 and s1["nodes"] > s0["nodes"]
+    after = page.evaluate(f"archplot.screenOf('s{sid}')")
+    assert abs(after[0] - before[0]) < 1 and abs(after[1] - before[1]) < 1
+    # click its title: it closes again
+    page.mouse.click(x + 20, y + 6)
+    assert page.evaluate("archplot.state()")["boxes"] == 4
+    # search reveals matches inside collapsed modules
+    page.fill("#ap-search", "downsample\\.0")
+    st = page.evaluate("archplot.state()")
+    assert st["matches"] == 4 and st["boxes"] > 4
+    assert page.inner_text("#ap-count") == "1/4"
+    panel = page.inner_text("#ap-panel")
+    assert "downsample.0 · Conv2d" in panel and "kernel_size" in panel and "[1, 1]" in panel
+    page.keyboard.press("Escape")
+    # selecting a node: the panel lists its attributes
+    page.evaluate("archplot.select('n1')")
+    panel = page.inner_text("#ap-panel")
+    assert "conv1" in panel and "[7, 7]" in panel and "parameters" in panel and "9,408" in panel
+    # expand all and collapse to depth 1
+    page.click("#ap-expand")
+    full = page.evaluate("archplot.state()")
+    assert full["collapsedNodes"] == 0 and full["nodes"] > 90  # everything open; repeats still folded
+    page.fill("#ap-depth", "1")
+    page.dispatch_event("#ap-depth", "change")
+    assert page.evaluate("archplot.state()")["boxes"] == 0
+    # exports
+    svg = page.evaluate("archplot.exportSVG()")
+    assert svg.startswith("<svg") and "layer1" in svg
+    assert page.evaluate("archplot.exportPNG()") > 1000
+    with page.expect_download() as dl:
+        page.click("#ap-svg")
+    assert dl.value.suggested_filename == "archplot.svg"
+    page.screenshot(path=str(tmp_path / "view.png"))
+    assert page.errors == []
+
+
+def test_fold_toggle_and_keyboard(open_page):
+    cfg = pytest.importorskip("transformers").GPT2Config(n_layer=6, n_embd=64, n_head=4, vocab_size=100)
+    model = pytest.importorskip("transformers").GPT2Model(cfg)
+    page = open_page(archplot.draw(model, input_size=(1, 8), dtypes=torch.long, depth=1))
+    folded = page.evaluate("archplot.state()")
+    page.uncheck("#ap-fold")
+    unfolded = page.evaluate("archplot.state()")
+    assert unfolded["collapsedNodes"] == folded["collapsedNodes"] + 5  # GPT2Block ×6 -> six blocks
+    z = page.evaluate("archplot.state()")["zoom"]
+    page.keyboard.press("+")
+    assert page.evaluate("archplot.state()")["zoom"] > z
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "ap-search"
+    assert page.errors == []
+
+
+def test_hostile_names_stay_text(open_page):
+    evil = type("<img src=x onerror=alert(1)>", (nn.Module,), {"forward": lambda self, x: self.lin(x) + 1})
+    inner = evil()
+    inner.lin = nn.Linear(2, 2)
+    model = nn.Sequential()
+    model.add_module("<script>alert(2)</script>", inner)
+    d = archplot.draw(model, input_size=(1, 2), depth=1, title="</script><script>alert(3)</script>")
+    page_html = d.to_html()
+    assert "<script>alert" not in page_html.split("</style>")[1].split('id="archplot-data"')[0]
+    page = open_page(d)
+    page.fill("#ap-search", "onerror")
+    panel = page.inner_text("#ap-panel")
+    assert "<img src=x onerror=alert(1)>" in panel
+    assert page.evaluate("document.querySelectorAll('#ap-panel img, #ap-panel script').length") == 0
+    assert page.dialogs == [] and page.errors == []
+    assert page.title().startswith("</script><script>alert(3)</script>")
+
+
+def test_notebook_display_is_the_interactive_view():
+    d = archplot.draw(archplot.examples.residual_block(), input_size=(1, 8, 8, 8))
+    html = d._repr_html_()
+    assert html.startswith("<iframe srcdoc=") and "archplot-data" in html and "<script" not in html.split('srcdoc="')[0]
