@@ -259,8 +259,10 @@ def test_color_map_themes_and_notebook_display():
     printed = archplot.draw(model, input_size=(1, 3, 64, 64), depth=2, theme="print").to_svg()
     colours = set(re.findall(r'(?:fill|stroke)="(#[0-9a-f]{6})"', printed))
     assert colours and all(c[1:3] == c[3:5] == c[5:7] for c in colours), "print theme must be grayscale"
-    html = d._repr_html_()
-    assert "overflow:auto" in html and "<svg" in html and "max-width:none" in html
+    html = d._repr_html_()  # the interactive view, in an iframe
+    assert html.startswith("<iframe") and "archplot-data" in html
+    classic = archplot.draw(model, input_size=(1, 3, 64, 64), style="layered")._repr_html_()
+    assert "overflow:auto" in classic and "<svg" in classic and "max-width:none" in classic
 
 
 def test_huge_png_warns_instead_of_failing_silently():

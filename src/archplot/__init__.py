@@ -46,6 +46,23 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     return g
 
 
+def show(model_or_graph: Any, input_data: Any = None, **options: Any) -> Any:
+    """Draw and open the interactive view in a web browser; returns the HTML file's path.
+
+    Takes the options of :func:`draw`.
+    """
+    import tempfile
+    import webbrowser
+    from pathlib import Path
+
+    d = draw(model_or_graph, input_data, **options)
+    name = str(d.graph.meta.get("model", "model"))
+    path = Path(tempfile.mkdtemp(prefix="archplot-")) / f"{''.join(c if c.isalnum() else '_' for c in name)}.html"
+    d.save(path)
+    webbrowser.open(path.as_uri())
+    return path
+
+
 def activations(model: Any, input: Any, layers: Any = None, **options: Any) -> Any:
     """Outputs of chosen layers for one input (see :func:`archplot.inspect.activations`)."""
     from .inspect.activations import activations as _activations
@@ -76,7 +93,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ArchplotError", "Diagram", "draw", "render", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
+    "ArchplotError", "Diagram", "draw", "render", "show", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
     "TraceError", "__version__", "trace", "activations", "feature_maps", "filters", "token_map", "load_image",
     "load_weights",
 ]

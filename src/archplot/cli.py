@@ -17,13 +17,14 @@ EXAMPLES = """examples:
   archplot my_net.py:Net -i 1x3x32x32 --model-args '{"width": 64}' -o net.svg
   archplot resnet18 -o graph.json && archplot graph.json -o again.svg   (redraw without re-tracing)
   archplot resnet18 -o - > resnet18.svg
+  archplot transformers:BertModel --open              (the interactive view in a browser)
   archplot activations example:digits --layer features.0 -o acts.png
   archplot filters resnet18 --weights resnet18.pt --layer conv1 -o filters.png
 
 subcommands: activations, filters (archplot activations --help)
 """
 
-FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd", ".json")
+FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd", ".json", ".html")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
                    "example:digits or a .json graph")
     p.add_argument("-i", "--input", help="input spec: 1x3x224x224, image224, input_ids:1x128:int64,... (default: by model kind)")
     p.add_argument("-o", "--output", help="output file, format by extension (svg png pdf dot mmd json); "
-                   "'-' writes SVG to stdout; default MODEL.svg")
+                   "'-' writes SVG to stdout; default MODEL.svg (MODEL.html with --open)")
     p.add_argument("--model-args", help="constructor keyword arguments as JSON, e.g. '{\"depth\": 4}'")
     p.add_argument("--meta", action="store_true", help="build the model on the meta device (no memory for weights)")
     view = p.add_argument_group("level of detail")
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     look.add_argument("--title", help="a title above the diagram")
     look.add_argument("--scale", type=float, help="PNG pixels per diagram pixel (default 2)")
     look.add_argument("--dpi", type=float, help="PNG resolution (96 dpi = scale 1)")
+    p.add_argument("--open", action="store_true", help="open the output (an .html view by default) in a browser")
     p.add_argument("-v", "--verbose", action="store_true", help="print progress and timings on stderr")
     p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     p.add_argument("--version", action="version", version=f"archplot {__version__}")
@@ -137,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _inspect(argv[0], argv[1:])
     args = _parser().parse_args(argv)
     verbose = args.verbose
-    out = args.output or re.sub(r"[^\w.-]+", "_", Path(args.model.split(":")[-1]).stem or "model") + ".svg"
+    stem = re.sub(r"[^\w.-]+", "_", Path(args.model.split(":")[-1]).stem or "model")
+    out = args.output or stem + (".html" if args.open else ".svg")
     if out != "-" and Path(out).suffix.lower() not in FORMATS:
         print(f"archplot: error: cannot write {Path(out).suffix or 'files without an extension'}; "
               f"use one of {', '.join(FORMATS)}", file=sys.stderr)
@@ -160,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             graph.to_json(out)  # the full graph, so it can be redrawn at any level of detail
         else:
             diagram.save(out, scale=args.scale, dpi=args.dpi)
+        if args.open and out != "-":
+            import webbrowser
+
+            webbrowser.open(Path(out).resolve().as_uri())
         if verbose:
             print(f"archplot: wrote {out} in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     except Exception as e:  # noqa: BLE001 - one line for the user, traceback with --debug

@@ -36,7 +36,7 @@ def _key(key: Any) -> str:
     return f"{key[0]}_{key[1]}"
 
 
-def _rows(n: Node, g: Graph) -> list[list[str]]:
+def _rows(n: Node, in_dtypes: dict[int, list[str | None]]) -> list[list[str]]:
     rows = [["path", n.path or "(top level)"], ["kind", n.kind], ["type", n.type]]
     if n.repeat > 1:
         rows.append(["stands for", f"{n.repeat} blocks: {', '.join(n.repeat_paths)}"])
@@ -46,9 +46,9 @@ def _rows(n: Node, g: Graph) -> list[list[str]]:
         rows.append(["parameters", f"{n.params:,}"])
     for name, shape in n.param_shapes.items():
         rows.append([f"  {name}", shape_text(shape)])
-    dtypes = {e.target: e.dtype for e in g.edges if e.target == n.id}
+    dtypes = in_dtypes.get(n.id, [])
     for i, s in enumerate(n.in_shapes):
-        rows.append([f"input {i}", shape_text(s, dtypes.get(n.id))])
+        rows.append([f"input {i}", shape_text(s, dtypes[i] if i < len(dtypes) else None)])
     for i, s in enumerate(n.out_shapes):
         rows.append([f"output {i}", shape_text(s)])
     for p in n.parts:
@@ -62,25 +62,29 @@ def _view_data(g: Graph, opts: DiagramOptions) -> dict[str, Any]:
     prep = prepare(g, opts)
     p = plan(prep.spec)
     theme = prep.theme
+    in_dtypes: dict[int, list[str | None]] = {}
+    for e in g.edges:
+        in_dtypes.setdefault(e.target, []).append(e.dtype)
     nodes = {}
     for nid, n in g.nodes.items():
         lk = prep.looks[nid]
         nodes[nid] = {"kind": n.kind, "type": n.type, "name": n.name, "path": n.path, "scope": n.scope,
                       "L": lk.lines, "w": lk.w, "h": lk.h, "f": lk.fill, "st": lk.stroke, "tc": lk.text, "rx": lk.rx,
                       "dash": lk.dash, "stack": lk.stacked, "c": n.collapsed,
-                      "info": {"title": f"{n.path or n.name} · {n.type}", "rows": _rows(n, g)}}
-    chains_of = {s: set() for s in g.scopes}
-    for n in g.nodes.values():
-        for sc in g.scope_chain(n.scope):
-            chains_of[sc.id].add(n.id)
+                      "info": {"title": f"{n.path or n.name} · {n.type}", "rows": _rows(n, in_dtypes)}}
+    # the tensors that enter and leave each box, for its details
+    chain = {sid: {s.id for s in g.scope_chain(sid)} for sid in g.scopes}
     entering: dict[int, list[str]] = {s: [] for s in g.scopes}
     leaving: dict[int, list[str]] = {s: [] for s in g.scopes}
     for e in g.edges:
-        for sid, inside in chains_of.items():
-            if e.target in inside and e.source not in inside and len(entering[sid]) < 8:
-                entering[sid].append(shape_text(e.shape, e.dtype))
-            if e.source in inside and e.target not in inside and len(leaving[sid]) < 8:
-                leaving[sid].append(shape_text(e.shape, e.dtype))
+        src, dst = chain[g.nodes[e.source].scope], chain[g.nodes[e.target].scope]
+        text = shape_text(e.shape, e.dtype)
+        for sid in dst - src:
+            if len(entering[sid]) < 8 and text not in entering[sid]:
+                entering[sid].append(text)
+        for sid in src - dst:
+            if len(leaving[sid]) < 8 and text not in leaving[sid]:
+                leaving[sid].append(text)
     scopes = {}
     for sid, s in g.scopes.items():
         module = g.modules.get(s.path)

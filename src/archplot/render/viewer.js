@@ -453,7 +453,8 @@
     try { rx = new RegExp(text, "i"); } catch (err) { status.textContent = "bad pattern"; return; }
     for (const id in V.nodes) {
       const n = V.nodes[id];
-      if (rx.test(n.path) || rx.test(n.type) || rx.test(n.name)) matches.push({ token: "n" + id, scope: n.scope });
+      // an op's path is the module around it: ops match by their own name and type only
+      if ((n.kind !== "op" && rx.test(n.path)) || rx.test(n.type) || rx.test(n.name)) matches.push({ token: "n" + id, scope: n.scope });
     }
     for (const sid in V.scopes) {
       const s = V.scopes[sid];

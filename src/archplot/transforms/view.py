@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Any, Iterable
 
 from ..graph import Edge, Graph, Node, Scope
 from ..graph.model import adjacency
@@ -264,45 +264,103 @@ def _units(w: _Work) -> tuple[dict[int, list[tuple[str, int]]], dict[int, list[i
 def _fold(w: _Work, unfolded: frozenset[str]) -> None:
     units, inside = _units(w)
     succs = w.succs()
+    keys: dict[tuple[str, int], Any] = {}
+    member_sets: dict[tuple[str, int], set[int]] = {}
 
-    def key(u: tuple[str, int]):
-        kind, i = u
-        if kind == "node":
-            n = w.nodes[i]
-            return ("node", n.structure, n.collapsed) if n.kind == "module" and n.structure else None
-        s = w.scopes[i]
-        shown = tuple((w.nodes[x].kind, w.nodes[x].collapsed, w.nodes[x].structure, w.nodes[x].type) for x in inside[i])
-        return ("scope", s.structure, shown)
+    def key(u: tuple[str, int]) -> Any:
+        if u not in keys:
+            kind, i = u
+            if kind == "node":
+                n = w.nodes[i]
+                keys[u] = ("node", n.structure, n.collapsed) if n.kind == "module" and n.structure else None
+            else:
+                shown = tuple((w.nodes[x].kind, w.nodes[x].collapsed, w.nodes[x].structure, w.nodes[x].type)
+                              for x in inside[i])
+                keys[u] = ("scope", w.scopes[i].structure, shown)
+        return keys[u]
 
     def members(u: tuple[str, int]) -> list[int]:
         return [u[1]] if u[0] == "node" else inside[u[1]]
 
+    def member_set(u: tuple[str, int]) -> set[int]:
+        if u not in member_sets:
+            member_sets[u] = set(members(u))
+        return member_sets[u]
+
+    def feeds(a: tuple[str, int], b: tuple[str, int]) -> bool:
+        targets = member_set(b)
+        return any(t in targets for m in members(a) for t in succs[m])
+
     def path(u: tuple[str, int]) -> str:
         return w.nodes[u[1]].path if u[0] == "node" else w.scopes[u[1]].path
 
-    removed_scopes: set[int] = set()
+    depth: dict[int, int] = {}
+    for sid in w.scopes:
+        depth[sid] = len(_chain(w, sid))
+    removed: set[int] = set()
+    runs: list[list[tuple[str, int]]] = []
     # Parents before children, so runs inside a block that is folded away are skipped.
-    order = sorted(w.scopes, key=lambda sid: len(_chain(w, sid)))
-    runs = []
-    for sid in order:
-        if sid in removed_scopes or any(a in removed_scopes for a in _chain(w, sid)):
+    for sid in sorted(w.scopes, key=lambda s: depth[s]):
+        parent = w.scopes[sid].parent
+        if parent is not None and parent in removed:
+            removed.add(sid)  # inside a block that is folded away
+        if sid in removed:
             continue
         us = units[sid]
         i = 0
         while i < len(us):
             k = key(us[i])
             j = i + 1
-            while (k is not None and j < len(us) and key(us[j]) == k
-                   and any(t in set(members(us[j])) for m in members(us[j - 1]) for t in succs[m])):
+            while k is not None and j < len(us) and key(us[j]) == k and feeds(us[j - 1], us[j]):
                 j += 1
-            if j - i >= 2 and path(us[i]) not in unfolded:
-                run = us[i:j]
-                if len({len(members(u)) for u in run}) == 1:
-                    runs.append(run)
-                    removed_scopes.update(u[1] for u in run[1:] if u[0] == "scope")
+            if j - i >= 2 and path(us[i]) not in unfolded and len({len(members(u)) for u in us[i:j]}) == 1:
+                runs.append(us[i:j])
+                removed.update(u[1] for u in us[i + 1:j] if u[0] == "scope")
             i = j
-    for run in runs:
-        _apply_fold(w, run, [members(u) for u in run], [path(u) for u in run])
+
+    paths = [[path(u) for u in run] for run in runs]
+    # One pass over the edges for every run: each block after the first maps onto the first.
+    counterpart: dict[int, int] = {}
+    unit_of: dict[int, dict[int, int]] = defaultdict(dict)
+    for r, run in enumerate(runs):
+        groups = [members(u) for u in run]
+        for k, group in enumerate(groups):
+            for a, b in zip(group, groups[0]):
+                unit_of[a][r] = k
+                if k:
+                    counterpart[a] = b
+    edges = []
+    for e in w.edges:
+        s, t = e.source, e.target
+        dropped = False
+        while True:
+            us_, ut = unit_of.get(s), unit_of.get(t)
+            if us_ and ut and any(r in us_ and us_[r] != k for r, k in ut.items()):
+                dropped = True  # the chain from one block into the next
+                break
+            ns, nt = counterpart.get(s, s), counterpart.get(t, t)
+            if (ns, nt) == (s, t):
+                break
+            s, t = ns, nt
+        if not dropped:
+            edges.append(e if (s, t) == (e.source, e.target) else replace(e, source=s, target=t))
+    w.edges = _dedupe(edges)
+
+    def final(x: int) -> int:
+        while x in counterpart:
+            x = counterpart[x]
+        return x
+
+    for x in counterpart:
+        if x in w.nodes:
+            w.members.setdefault(final(x), []).extend(w.members.pop(x, []))
+            del w.nodes[x]
+    for run, names in zip(runs, paths):
+        kind, head = run[0]
+        target = w.nodes[head] if kind == "node" else w.scopes[head]
+        target.repeat, target.repeat_paths = len(run), names
+    for sid in sorted(removed, key=lambda s: -depth[s]):
+        w.scopes.pop(sid, None)
 
 
 def _chain(w: _Work, sid: int) -> list[int]:
@@ -312,45 +370,6 @@ def _chain(w: _Work, sid: int) -> list[int]:
         out.append(s)
         s = w.scopes[s].parent
     return out
-
-
-def _apply_fold(w: _Work, run: list[tuple[str, int]], groups: list[list[int]], paths: list[str]) -> None:
-    first = groups[0]
-    counterpart: dict[int, int] = {}
-    unit_of: dict[int, int] = {}
-    for k, group in enumerate(groups):
-        for a, b in zip(group, first):
-            counterpart[a] = b
-            unit_of[a] = k
-    edges = []
-    for e in w.edges:
-        ks, kt = unit_of.get(e.source), unit_of.get(e.target)
-        if ks is not None and kt is not None and ks != kt:
-            continue  # the chain from one block into the next
-        edges.append(replace(e, source=counterpart.get(e.source, e.source), target=counterpart.get(e.target, e.target)))
-    for group in groups[1:]:
-        for nid in group:
-            w.members[counterpart[nid]].extend(w.members.pop(nid, []))
-            del w.nodes[nid]
-    w.edges = _dedupe(edges)
-    kind, head = run[0]
-    if kind == "node":
-        n = w.nodes[head]
-        n.repeat, n.repeat_paths = len(run), paths
-    else:
-        s = w.scopes[head]
-        s.repeat, s.repeat_paths = len(run), paths
-        doomed = {u[1] for u in run[1:]}
-        # Scopes nested inside the removed blocks go too.
-        changed = True
-        while changed:
-            changed = False
-            for sid, sc in w.scopes.items():
-                if sid not in doomed and sc.parent in doomed:
-                    doomed.add(sid)
-                    changed = True
-        for sid in doomed:
-            del w.scopes[sid]
 
 
 # -- wrappers and large modules ---------------------------------------------------------------
