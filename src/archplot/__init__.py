@@ -46,6 +46,29 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     return g
 
 
+def load(path: Any) -> Graph:
+    """A Graph from a file: ``.onnx`` (shape inference applied, hierarchy from name scopes),
+    ``.pt2`` (a saved ``torch.export`` ExportedProgram) or archplot's own ``.json``.
+
+    >>> g = archplot.load("resnet18.onnx"); archplot.draw(g, depth=1)   # doctest: +SKIP
+    """
+    from pathlib import Path
+
+    suffix = Path(path).suffix.lower()
+    if suffix == ".json":
+        return Graph.from_json(path)
+    if suffix == ".onnx":
+        from .capture.onnx_file import load_onnx
+
+        return load_onnx(path)
+    if suffix == ".pt2":
+        from .capture.exported import load_pt2
+
+        return load_pt2(path)
+    raise InputError(f"archplot.load reads .onnx, .pt2 and .json files, not {suffix or 'files without an extension'}; "
+                     "for a model in Python, use archplot.trace(model, input)")
+
+
 def show(model_or_graph: Any, input_data: Any = None, **options: Any) -> Any:
     """Draw and open the interactive view in a web browser; returns the HTML file's path.
 
@@ -61,6 +84,31 @@ def show(model_or_graph: Any, input_data: Any = None, **options: Any) -> Any:
     d.save(path)
     webbrowser.open(path.as_uri())
     return path
+
+
+def summary(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None, depth: int = 3,
+            columns: Any = None, **trace_options: Any) -> Any:
+    """A table of layers with input and output shapes, parameters (and %), kernel sizes,
+    multiply-adds and trainability, with totals and memory estimates. ``print()`` it.
+
+    >>> print(archplot.summary(model, input_size=(1, 3, 224, 224), depth=2))   # doctest: +SKIP
+    """
+    from .summary import COLUMNS, summarize
+
+    g = model_or_graph if isinstance(model_or_graph, Graph) else trace(
+        model_or_graph, input_data, input_size=input_size, **trace_options)
+    return summarize(g, depth=depth, columns=COLUMNS if columns is None else columns)
+
+
+def autograd_graph(output: Any, params: Any = None, *, show_attrs: bool = False, show_saved: bool = False) -> Graph:
+    """The backward graph of ``output`` from its ``grad_fn`` chain, as a :class:`Graph`
+    (see :func:`archplot.capture.autograd.autograd_graph`).
+
+    >>> g = archplot.autograd_graph(model(x).sum(), dict(model.named_parameters()))   # doctest: +SKIP
+    """
+    from .capture.autograd import autograd_graph as _autograd
+
+    return _autograd(output, params, show_attrs=show_attrs, show_saved=show_saved)
 
 
 def activations(model: Any, input: Any, layers: Any = None, **options: Any) -> Any:
@@ -93,7 +141,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ArchplotError", "Diagram", "draw", "render", "show", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
+    "ArchplotError", "Diagram", "draw", "render", "show", "summary", "autograd_graph", "load", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
     "TraceError", "__version__", "trace", "activations", "feature_maps", "filters", "token_map", "load_image",
     "load_weights",
 ]

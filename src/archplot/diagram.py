@@ -187,7 +187,7 @@ def view(graph: Graph, *, depth: int | None = None, expand: Any = None, collapse
         g = g.prune()
     if depth is not None:
         g = g.collapse(depth=depth)
-    elif expand is None and collapse is None:
+    elif expand != "**":  # expand= opens modules within the automatic level of detail
         g = _auto_depth(g, fold)
     if collapse is not None:
         g = g.collapse(collapse)

@@ -171,6 +171,19 @@ class Graph:
         chain.reverse()
         return chain
 
+    def boundary_edges(self) -> tuple[dict[int, list[Edge]], dict[int, list[Edge]]]:
+        """For each scope, the edges that enter it and the edges that leave it."""
+        chain = {sid: {s.id for s in self.scope_chain(sid)} for sid in self.scopes}
+        entering: dict[int, list[Edge]] = {sid: [] for sid in self.scopes}
+        leaving: dict[int, list[Edge]] = {sid: [] for sid in self.scopes}
+        for e in self.edges:
+            src, dst = chain[self.nodes[e.source].scope], chain[self.nodes[e.target].scope]
+            for sid in dst - src:
+                entering[sid].append(e)
+            for sid in src - dst:
+                leaving[sid].append(e)
+        return entering, leaving
+
     def scope_depth(self, scope_id: int) -> int:
         return len(self.scope_chain(scope_id))
 

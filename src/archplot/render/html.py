@@ -73,18 +73,8 @@ def _view_data(g: Graph, opts: DiagramOptions) -> dict[str, Any]:
                       "dash": lk.dash, "stack": lk.stacked, "c": n.collapsed,
                       "info": {"title": f"{n.path or n.name} · {n.type}", "rows": _rows(n, in_dtypes)}}
     # the tensors that enter and leave each box, for its details
-    chain = {sid: {s.id for s in g.scope_chain(sid)} for sid in g.scopes}
-    entering: dict[int, list[str]] = {s: [] for s in g.scopes}
-    leaving: dict[int, list[str]] = {s: [] for s in g.scopes}
-    for e in g.edges:
-        src, dst = chain[g.nodes[e.source].scope], chain[g.nodes[e.target].scope]
-        text = shape_text(e.shape, e.dtype)
-        for sid in dst - src:
-            if len(entering[sid]) < 8 and text not in entering[sid]:
-                entering[sid].append(text)
-        for sid in src - dst:
-            if len(leaving[sid]) < 8 and text not in leaving[sid]:
-                leaving[sid].append(text)
+    entering, leaving = ({sid: list(dict.fromkeys(shape_text(e.shape, e.dtype) for e in es))[:8]
+                          for sid, es in side.items()} for side in g.boundary_edges())
     scopes = {}
     for sid, s in g.scopes.items():
         module = g.modules.get(s.path)

@@ -227,7 +227,7 @@ def prepare(g: Graph, opts: DiagramOptions) -> Prepared:
         for e in g.edges:
             key = (e.source, e.source_output)
             src = g.nodes[e.source]
-            if key in label or src.kind == "input":
+            if key in label or src.kind == "input" or e.shape is None:
                 continue
             if all(g.nodes[t].kind == "output" for t in consumers[key]):
                 continue

@@ -1,0 +1,182 @@
+"""ONNX files -> Graph, with shape inference, module hierarchy from name scopes, and
+initializers counted as parameters. Needs the ``onnx`` package; never imports torch."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+from ..errors import GraphFormatError, InputError
+from ..graph import Edge, Graph, Module, Scope
+
+
+def _onnx() -> Any:
+    try:
+        import onnx
+    except ImportError as e:
+        raise InputError("reading .onnx files needs the onnx package: pip install onnx (or archplot[onnx])") from e
+    return onnx
+
+
+def _scopes_of(node: Any) -> tuple[list[str], list[str]]:
+    """Qualified module names around a node, outermost first, and their class names."""
+    meta = {p.key: p.value for p in node.metadata_props}
+    if "pkg.torch.onnx.name_scopes" in meta:  # the torch.export-based exporter
+        try:
+            names = ast.literal_eval(meta["pkg.torch.onnx.name_scopes"])
+            classes = ast.literal_eval(meta.get("pkg.torch.onnx.class_hierarchy", "[]"))
+        except (ValueError, SyntaxError):
+            names, classes = [], []
+        names = [str(n) for n in names[1:-1]]
+        classes = [str(c).rsplit(".", 1)[-1] for c in classes[1:-1]]
+        return names, (classes + [""] * len(names))[:len(names)]
+    parts = [p for p in node.name.split("/") if p][:-1]  # the TorchScript exporter: /layer1/layer1.0/conv1/Conv
+    out: list[str] = []
+    for p in parts:
+        out.append(p if not out or p.startswith(out[-1] + ".") else f"{out[-1]}.{p}")
+    return out, [""] * len(out)
+
+
+def _attr(a: Any, onnx: Any) -> Any:
+    v = onnx.helper.get_attribute_value(a)
+    if isinstance(v, bytes):
+        return v.decode("utf-8", errors="replace")
+    if isinstance(v, (list, tuple)):
+        return [x.decode("utf-8", errors="replace") if isinstance(x, bytes) else x for x in v][:16]
+    if hasattr(v, "dims"):  # a tensor attribute: its shape
+        return {"tensor": list(v.dims)}
+    if isinstance(v, (int, float, str)):
+        return v
+    return str(type(v).__name__)
+
+
+def load_onnx(path: str | Path) -> Graph:
+    onnx = _onnx()
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError as e:
+        raise GraphFormatError(f"no such file: {p}") from e
+    try:
+        model = onnx.load_model_from_string(data)
+    except Exception as e:  # noqa: BLE001 - protobuf raises many kinds on a damaged file
+        raise GraphFormatError(f"{p} is not a readable ONNX file ({type(e).__name__}); is it truncated?") from e
+    if not model.graph.node and not model.graph.input:
+        raise GraphFormatError(f"{p} holds no ONNX graph")
+    try:
+        model = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - keep the shapes the file has
+        pass
+    return _to_graph(model, p.stem, onnx)
+
+
+def _to_graph(model: Any, name: str, onnx: Any) -> Graph:
+    gr = model.graph
+    elem = {v: k.lower() for k, v in onnx.TensorProto.DataType.items()}
+    info: dict[str, tuple[list[Any] | None, str | None]] = {}
+    for vi in list(gr.input) + list(gr.value_info) + list(gr.output):
+        t = vi.type.tensor_type
+        shape = [d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim] if t.HasField("shape") else None
+        info[vi.name] = (shape, elem.get(t.elem_type))
+    inits = {i.name: list(i.dims) for i in gr.initializer}
+    g = Graph()
+    g.meta = {"model": gr.name or name, "method": "onnx", "opset": [o.version for o in model.opset_import][:1]}
+    producer: dict[str, tuple[int, int]] = {}
+    for vi in gr.input:
+        if vi.name in inits:
+            continue
+        shape, dt = info.get(vi.name, (None, None))
+        n = g.add_node("input", "Tensor", vi.name, "", 0, out_shapes=[shape], attrs={"dtype": dt})
+        producer[vi.name] = (n.id, 0)
+    scope_ids: dict[str, int] = {"": 0}
+    types: dict[str, str] = {}
+
+    def scope_for(names: list[str], classes: list[str]) -> int:
+        parent = 0
+        for qn, cls in zip(names, classes):
+            if qn not in scope_ids:
+                sid = len(g.scopes)
+                g.scopes[sid] = Scope(sid, qn, 0, parent)
+                scope_ids[qn] = sid
+            if cls:
+                types.setdefault(qn, cls)
+            parent = scope_ids[qn]
+        return parent
+
+    uses: dict[str, int] = {}
+    for node in gr.node:
+        names, classes = _scopes_of(node)
+        sid = scope_for(names, classes)
+        path = names[-1] if names else ""
+        attrs = {a.name: _attr(a, onnx) for a in node.attribute}
+        params = {i: inits[i] for i in node.input if i in inits}
+        n = g.add_node("op", node.op_type, node.op_type, path, sid, attrs=attrs,
+                       param_shapes={k.rsplit(".", 1)[-1] if path and k.startswith(path + ".") else k: v
+                                     for k, v in params.items()},
+                       params=sum(_numel(v) for k, v in params.items() if uses.setdefault(k, 0) == 0))
+        for k in params:
+            uses[k] += 1
+        for i, name_in in enumerate(node.input):
+            if not name_in or name_in in inits:
+                continue
+            shape, dt = info.get(name_in, (None, None))
+            n.in_shapes.append(shape)
+            if name_in in producer:
+                src, out = producer[name_in]
+                g.edges.append(Edge(src, n.id, shape, dt, out))
+        for k, name_out in enumerate(node.output):
+            producer[name_out] = (n.id, k)
+            n.out_shapes.append(info.get(name_out, (None, None))[0])
+    for vi in gr.output:
+        shape, dt = info.get(vi.name, (None, None))
+        n = g.add_node("output", "Tensor", vi.name, "", 0, in_shapes=[shape], attrs={"dtype": dt})
+        if vi.name in producer:
+            src, out = producer[vi.name]
+            g.edges.append(Edge(src, n.id, shape, dt, out))
+    _single_op_scopes_to_modules(g, types)
+    # the module tree: every scope, parameters summed over what its ops use
+    g.modules[""] = Module("", g.meta["model"], None, params=sum(_numel(v) for v in inits.values()),
+                           trainable_params=sum(_numel(v) for v in inits.values()), calls=1)
+    for s in g.scopes.values():
+        if s.id == 0:
+            continue
+        parent = g.scopes[s.parent].path if s.parent is not None else None
+        g.modules[s.path] = Module(s.path, types.get(s.path, "Scope"), parent, calls=1)
+    for n in g.nodes.values():
+        if n.kind == "module" and n.path not in g.modules:
+            g.modules[n.path] = Module(n.path, n.type, g.scopes[n.scope].path, leaf=True, calls=1, attrs=n.attrs)
+    for n in g.nodes.values():
+        path = n.path
+        while path:
+            m = g.modules.get(path)
+            if m is not None and path != "":
+                m.params += n.params
+                m.trainable_params += n.params
+            path = path.rsplit(".", 1)[0] if "." in path else ""
+    return g
+
+
+def _single_op_scopes_to_modules(g: Graph, types: dict[str, str]) -> None:
+    """A scope holding one op and nothing else is a leaf module (Conv2d around a Conv): one node."""
+    content: dict[int, list[int]] = {sid: [] for sid in g.scopes}
+    has_children = {s.parent for s in g.scopes.values() if s.parent is not None}
+    for n in g.nodes.values():
+        content[n.scope].append(n.id)
+    for sid, ids in content.items():
+        if sid == 0 or sid in has_children or len(ids) != 1:
+            continue
+        n = g.nodes[ids[0]]
+        s = g.scopes[sid]
+        n.kind, n.path, n.scope = "module", s.path, s.parent if s.parent is not None else 0
+        n.attrs = {**n.attrs, "onnx_op": n.type}
+        n.type = types.get(s.path) or n.type
+        n.name = s.path.rsplit(".", 1)[-1]
+        del g.scopes[sid]
+
+
+def _numel(shape: list[int]) -> int:
+    out = 1
+    for d in shape:
+        out *= d
+    return out
