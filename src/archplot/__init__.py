@@ -21,7 +21,8 @@ __version__ = "0.1.0"
 
 
 def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes: Any = None,
-          device: Any = None, train: bool = False, leaf_modules: Any = (), **forward_kwargs: Any) -> Graph:
+          device: Any = None, train: bool = False, leaf_modules: Any = (), method: str = "auto",
+          **forward_kwargs: Any) -> Graph:
     """Run ``model`` once on an example input and record it as a :class:`~archplot.Graph`.
 
     ``input_data``: a tensor is one positional argument, a tuple the positional arguments
@@ -30,7 +31,10 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     shapes; ``dtypes`` gives their dtypes (integer inputs are filled with ones).
     ``device``: where built inputs live (default: the model's device; a model on the meta
     device traces without memory for weights). ``train=True`` records the training-mode path.
-    ``leaf_modules``: module classes to draw as single nodes. Extra keyword arguments go to
+    ``leaf_modules``: module classes to draw as single nodes. ``method``: "auto" (hooks on
+    a real forward, works on any model that runs), "export" (torch.export, hierarchy from
+    ``nn_module_stack``) or "fx" (torch.fx: no input needed, shapes when one is given;
+    submodules fx cannot trace become opaque boxes). Extra keyword arguments go to
     ``forward``. The model is left exactly as it was, also when the forward raises.
 
     >>> import torch, archplot
@@ -41,7 +45,7 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     from .capture import trace as _trace
 
     g = _trace(model, input_data, input_size=input_size, dtypes=dtypes, device=device, train=train,
-               leaf_modules=leaf_modules, **forward_kwargs)
+               leaf_modules=leaf_modules, method=method, **forward_kwargs)
     g.meta["archplot"] = __version__
     return g
 
@@ -93,7 +97,7 @@ def summary(model_or_graph: Any, input_data: Any = None, *, input_size: Any = No
 
     >>> print(archplot.summary(model, input_size=(1, 3, 224, 224), depth=2))   # doctest: +SKIP
     """
-    from .summary import COLUMNS, summarize
+    from .table import COLUMNS, summarize
 
     g = model_or_graph if isinstance(model_or_graph, Graph) else trace(
         model_or_graph, input_data, input_size=input_size, **trace_options)

@@ -19,9 +19,14 @@ def _onnx() -> Any:
     return onnx
 
 
+def _s(x: Any) -> str:
+    """A protobuf string field as str (a damaged file can hold bytes that are not UTF-8)."""
+    return x.decode("utf-8", errors="replace") if isinstance(x, bytes) else str(x)
+
+
 def _scopes_of(node: Any) -> tuple[list[str], list[str]]:
     """Qualified module names around a node, outermost first, and their class names."""
-    meta = {p.key: p.value for p in node.metadata_props}
+    meta = {_s(p.key): _s(p.value) for p in node.metadata_props}
     if "pkg.torch.onnx.name_scopes" in meta:  # the torch.export-based exporter
         try:
             names = ast.literal_eval(meta["pkg.torch.onnx.name_scopes"])
@@ -31,7 +36,7 @@ def _scopes_of(node: Any) -> tuple[list[str], list[str]]:
         names = [str(n) for n in names[1:-1]]
         classes = [str(c).rsplit(".", 1)[-1] for c in classes[1:-1]]
         return names, (classes + [""] * len(names))[:len(names)]
-    parts = [p for p in node.name.split("/") if p][:-1]  # the TorchScript exporter: /layer1/layer1.0/conv1/Conv
+    parts = [p for p in _s(node.name).split("/") if p][:-1]  # the TorchScript exporter: /layer1/layer1.0/conv1/Conv
     out: list[str] = []
     for p in parts:
         out.append(p if not out or p.startswith(out[-1] + ".") else f"{out[-1]}.{p}")
@@ -39,16 +44,26 @@ def _scopes_of(node: Any) -> tuple[list[str], list[str]]:
 
 
 def _attr(a: Any, onnx: Any) -> Any:
-    v = onnx.helper.get_attribute_value(a)
-    if isinstance(v, bytes):
-        return v.decode("utf-8", errors="replace")
+    """An attribute as JSON-ready data: numbers, strings, short lists; tensors by their shape."""
+    try:
+        v = onnx.helper.get_attribute_value(a)
+    except Exception:  # noqa: BLE001 - a damaged attribute
+        return "?"
+
+    def plain(x: Any) -> Any:
+        if isinstance(x, bytes):
+            return x.decode("utf-8", errors="replace")
+        if isinstance(x, bool) or x is None or isinstance(x, str):
+            return x
+        if isinstance(x, (int, float)):
+            return x if x == x and abs(x) != float("inf") else str(x)
+        if hasattr(x, "dims"):  # a tensor
+            return {"tensor": [int(d) for d in x.dims]}
+        return type(x).__name__
+
     if isinstance(v, (list, tuple)):
-        return [x.decode("utf-8", errors="replace") if isinstance(x, bytes) else x for x in v][:16]
-    if hasattr(v, "dims"):  # a tensor attribute: its shape
-        return {"tensor": list(v.dims)}
-    if isinstance(v, (int, float, str)):
-        return v
-    return str(type(v).__name__)
+        return [plain(x) for x in v[:16]]
+    return plain(v)
 
 
 def load_onnx(path: str | Path) -> Graph:
@@ -77,18 +92,19 @@ def _to_graph(model: Any, name: str, onnx: Any) -> Graph:
     info: dict[str, tuple[list[Any] | None, str | None]] = {}
     for vi in list(gr.input) + list(gr.value_info) + list(gr.output):
         t = vi.type.tensor_type
-        shape = [d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim] if t.HasField("shape") else None
-        info[vi.name] = (shape, elem.get(t.elem_type))
-    inits = {i.name: list(i.dims) for i in gr.initializer}
+        shape = [int(d.dim_value) if d.HasField("dim_value") else None for d in t.shape.dim] if t.HasField("shape") else None
+        info[_s(vi.name)] = (shape, elem.get(t.elem_type))
+    inits = {_s(i.name): [int(d) for d in i.dims] for i in gr.initializer}
     g = Graph()
-    g.meta = {"model": gr.name or name, "method": "onnx", "opset": [o.version for o in model.opset_import][:1]}
+    g.meta = {"model": _s(gr.name) or name, "method": "onnx", "opset": [int(o.version) for o in model.opset_import][:1]}
     producer: dict[str, tuple[int, int]] = {}
     for vi in gr.input:
-        if vi.name in inits:
+        vname = _s(vi.name)
+        if vname in inits:
             continue
-        shape, dt = info.get(vi.name, (None, None))
-        n = g.add_node("input", "Tensor", vi.name, "", 0, out_shapes=[shape], attrs={"dtype": dt})
-        producer[vi.name] = (n.id, 0)
+        shape, dt = info.get(vname, (None, None))
+        n = g.add_node("input", "Tensor", vname, "", 0, out_shapes=[shape], attrs={"dtype": dt})
+        producer[vname] = (n.id, 0)
     scope_ids: dict[str, int] = {"": 0}
     types: dict[str, str] = {}
 
@@ -109,15 +125,17 @@ def _to_graph(model: Any, name: str, onnx: Any) -> Graph:
         names, classes = _scopes_of(node)
         sid = scope_for(names, classes)
         path = names[-1] if names else ""
-        attrs = {a.name: _attr(a, onnx) for a in node.attribute}
-        params = {i: inits[i] for i in node.input if i in inits}
-        n = g.add_node("op", node.op_type, node.op_type, path, sid, attrs=attrs,
+        attrs = {_s(a.name): _attr(a, onnx) for a in node.attribute}
+        inputs, outputs = [_s(i) for i in node.input], [_s(o) for o in node.output]
+        params = {i: inits[i] for i in inputs if i in inits}
+        op = _s(node.op_type)
+        n = g.add_node("op", op, op, path, sid, attrs=attrs,
                        param_shapes={k.rsplit(".", 1)[-1] if path and k.startswith(path + ".") else k: v
                                      for k, v in params.items()},
                        params=sum(_numel(v) for k, v in params.items() if uses.setdefault(k, 0) == 0))
         for k in params:
             uses[k] += 1
-        for i, name_in in enumerate(node.input):
+        for i, name_in in enumerate(inputs):
             if not name_in or name_in in inits:
                 continue
             shape, dt = info.get(name_in, (None, None))
@@ -125,14 +143,15 @@ def _to_graph(model: Any, name: str, onnx: Any) -> Graph:
             if name_in in producer:
                 src, out = producer[name_in]
                 g.edges.append(Edge(src, n.id, shape, dt, out))
-        for k, name_out in enumerate(node.output):
+        for k, name_out in enumerate(outputs):
             producer[name_out] = (n.id, k)
             n.out_shapes.append(info.get(name_out, (None, None))[0])
     for vi in gr.output:
-        shape, dt = info.get(vi.name, (None, None))
-        n = g.add_node("output", "Tensor", vi.name, "", 0, in_shapes=[shape], attrs={"dtype": dt})
-        if vi.name in producer:
-            src, out = producer[vi.name]
+        vname = _s(vi.name)
+        shape, dt = info.get(vname, (None, None))
+        n = g.add_node("output", "Tensor", vname, "", 0, in_shapes=[shape], attrs={"dtype": dt})
+        if vname in producer:
+            src, out = producer[vname]
             g.edges.append(Edge(src, n.id, shape, dt, out))
     _single_op_scopes_to_modules(g, types)
     # the module tree: every scope, parameters summed over what its ops use

@@ -299,8 +299,12 @@ def _describe_shapes(tensors: list[torch.Tensor]) -> str:
 
 
 def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes: Any = None,
-          device: Any = None, train: bool = False, leaf_modules: Any = (), **forward_kwargs: Any) -> Graph:
+          device: Any = None, train: bool = False, leaf_modules: Any = (), method: str = "auto",
+          **forward_kwargs: Any) -> Graph:
     """Record one forward pass of ``model``; documented at :func:`archplot.trace`."""
+    from .exported import check_method
+
+    check_method(method)
     if not isinstance(model, torch.nn.Module):
         raise InputError(
             f"archplot.trace expects a torch.nn.Module, got {type(model).__name__}; "
@@ -312,7 +316,19 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     if not all(isinstance(t, type) for t in leaf_modules):
         raise InputError("leaf_modules must be module classes, e.g. leaf_modules=(MyBlock,)")
     dev = torch.device(device) if device is not None else model_device(model)
+    if method == "fx" and input_data is None and input_size is None and not forward_kwargs:
+        from .exported import trace_fx
+
+        with preserved(model, train=train):
+            return trace_fx(model, None, None, tuple(leaf_modules))
     args, kwargs = build_inputs(input_data, input_size, dtypes, dev, forward_kwargs)
+    if method != "auto":
+        from .exported import trace_export, trace_fx
+
+        with preserved(model, train=train):
+            if method == "fx":
+                return trace_fx(model, args, kwargs, tuple(leaf_modules))
+            return trace_export(model, args, kwargs)
 
     rec = _Recorder(model, tuple(leaf_modules))
     g = rec.graph

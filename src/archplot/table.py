@@ -1,4 +1,4 @@
-"""A summary table of a captured graph: one row per module call, totals, memory estimates.
+"""The summary table of a captured graph: one row per module call, totals, memory estimates.
 
 Works on any Graph (traced, loaded from JSON or ONNX); multiply-adds count functional ops
 too (matmul, bmm, linear, scaled_dot_product_attention), not only modules.
