@@ -99,3 +99,30 @@ def test_activations_and_filters_commands(tmp_path):
     assert r.returncode == 1 and "--image" in r.stderr
     r = run("activations", "resnet18", cwd=tmp_path)
     assert r.returncode == 2 and "--layer" in r.stderr
+
+
+def test_model_files_summary_style_and_method(tmp_path):
+    import torch
+    import torchvision
+
+    model = torchvision.models.resnet18()
+    torch.save(model.state_dict(), tmp_path / "sd.pt")
+    torch.save(model, tmp_path / "full.pt")
+    r = run("sd.pt", cwd=tmp_path)
+    assert r.returncode == 1 and "state dict: it holds weights but no architecture" in r.stderr
+    r = run("full.pt", cwd=tmp_path)
+    assert r.returncode == 1 and "--trust-pickle" in r.stderr and not (tmp_path / "full.svg").exists()
+    r = run("full.pt", "--trust-pickle", "-i", "1x3x64x64", "--depth", "1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "layer1 · Sequential" in (tmp_path / "full.svg").read_text()
+    (tmp_path / "broken.onnx").write_bytes(b"\x08\x07garbage")
+    r = run("broken.onnx", cwd=tmp_path)
+    assert r.returncode == 1 and "not a readable ONNX file" in r.stderr
+    r = run("summary", "resnet18", "--depth", "1", cwd=tmp_path)
+    assert r.returncode == 0 and "Total params: 11,689,512" in r.stdout and "layer1: Sequential" in r.stdout
+    r = run("resnet18", "--style", "lenet", "-o", "l.png", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run("resnet18", "--method", "fx", "--depth", "1", "-o", "fx.svg", cwd=tmp_path)
+    assert r.returncode == 0 and "layer1" in (tmp_path / "fx.svg").read_text()
+    r = run("resnet18", "-o", "r.html", cwd=tmp_path)
+    assert r.returncode == 0 and "archplot-data" in (tmp_path / "r.html").read_text()

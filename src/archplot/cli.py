@@ -21,7 +21,7 @@ EXAMPLES = """examples:
   archplot activations example:digits --layer features.0 -o acts.png
   archplot filters resnet18 --weights resnet18.pt --layer conv1 -o filters.png
 
-subcommands: activations, filters (archplot activations --help)
+subcommands: summary, activations, filters (archplot summary --help)
 """
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd", ".json", ".html")
@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
                    "'-' writes SVG to stdout; default MODEL.svg (MODEL.html with --open)")
     p.add_argument("--model-args", help="constructor keyword arguments as JSON, e.g. '{\"depth\": 4}'")
     p.add_argument("--meta", action="store_true", help="build the model on the meta device (no memory for weights)")
+    p.add_argument("--method", choices=("auto", "fx", "export"), default="auto",
+                   help="auto: hooks on a real forward; fx: torch.fx (no input needed); export: torch.export")
+    p.add_argument("--trust-pickle", action="store_true",
+                   help="allow loading a pickled full model (.pt/.pth); unpickling runs code from the file")
     view = p.add_argument_group("level of detail")
     view.add_argument("--depth", type=int, help="show modules nested at most this deep (default: fit ~120 nodes)")
     view.add_argument("--collapse", action="append", metavar="PATTERN", help="collapse matching modules (repeatable)")
@@ -52,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     look.add_argument("--direction", choices=("TB", "LR"), default="TB", help="top-to-bottom or left-to-right")
     look.add_argument("--theme", choices=("light", "dark", "print"), default="light")
     look.add_argument("--title", help="a title above the diagram")
+    look.add_argument("--style", choices=("diagram", "graph", "layered", "lenet"), default="diagram",
+                      help="the default diagram, or a classic style")
     look.add_argument("--scale", type=float, help="PNG pixels per diagram pixel (default 2)")
     look.add_argument("--dpi", type=float, help="PNG resolution (96 dpi = scale 1)")
     p.add_argument("--open", action="store_true", help="open the output (an .html view by default) in a browser")
@@ -133,10 +139,34 @@ def _fail(e: Exception, debug: bool) -> int:
     return 1
 
 
+def _summary(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="archplot summary", description="Print a table of a model's layers.")
+    p.add_argument("model", help="as for archplot MODEL (also .onnx, .pt2, .json files)")
+    p.add_argument("-i", "--input", help="input spec (default: by model kind)")
+    p.add_argument("--depth", type=int, default=3, help="module nesting shown (default 3)")
+    p.add_argument("--markdown", action="store_true", help="a Markdown table")
+    p.add_argument("--model-args", help="constructor keyword arguments as JSON")
+    p.add_argument("--meta", action="store_true", help="build the model on the meta device")
+    p.add_argument("--method", choices=("auto", "fx", "export"), default="auto")
+    p.add_argument("--trust-pickle", action="store_true", help="allow a pickled full model file")
+    p.add_argument("--debug", action="store_true")
+    args = p.parse_args(argv)
+    try:
+        import archplot
+
+        s = archplot.summary(_graph(args, False), depth=args.depth)
+        print(s.to_markdown() if args.markdown else s)
+    except Exception as e:  # noqa: BLE001 - one line for the user, traceback with --debug
+        return _fail(e, args.debug)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("activations", "filters"):
         return _inspect(argv[0], argv[1:])
+    if argv and argv[0] == "summary":
+        return _summary(argv[1:])
     args = _parser().parse_args(argv)
     verbose = args.verbose
     stem = re.sub(r"[^\w.-]+", "_", Path(args.model.split(":")[-1]).stem or "model")
@@ -151,9 +181,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         import archplot
 
         t = time.perf_counter()
-        diagram = archplot.draw(graph, depth=args.depth, collapse=args.collapse, expand=args.expand,
-                                focus=args.focus, fold=not args.no_fold, hide_trivial=not args.show_trivial,
-                                direction=args.direction, theme=args.theme, title=args.title)
+        if args.style != "diagram":
+            diagram = archplot.draw(graph, style=args.style, theme=args.theme, title=args.title)
+        else:
+            diagram = archplot.draw(graph, depth=args.depth, collapse=args.collapse, expand=args.expand,
+                                    focus=args.focus, fold=not args.no_fold, hide_trivial=not args.show_trivial,
+                                    direction=args.direction, theme=args.theme, title=args.title)
         if verbose:
             print(f"archplot: laid out {len(diagram.graph.nodes)} nodes in {time.perf_counter() - t:.2f} s",
                   file=sys.stderr)
@@ -177,17 +210,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _graph(args: argparse.Namespace, verbose: bool):
     import archplot
 
-    if args.model.endswith(".json"):
-        return archplot.Graph.from_json(args.model)
+    if Path(args.model).suffix.lower() in (".json", ".onnx", ".pt2"):
+        return archplot.load(args.model)
     from .capture.specs import default_input, load_model, parse_input_spec, parse_model_args
 
     t = time.perf_counter()
-    model, kind = load_model(args.model, model_args=parse_model_args(args.model_args), meta=args.meta)
+    model, kind = load_model(args.model, model_args=parse_model_args(args.model_args), meta=args.meta,
+                             trust_pickle=getattr(args, "trust_pickle", False))
     if verbose:
         print(f"archplot: built {type(model).__name__} in {time.perf_counter() - t:.2f} s", file=sys.stderr)
     size, dtypes = parse_input_spec(args.input) if args.input else default_input(kind, model, args.model)
     t = time.perf_counter()
-    graph = archplot.trace(model, input_size=size, dtypes=dtypes)
+    graph = archplot.trace(model, input_size=size, dtypes=dtypes, method=getattr(args, "method", "auto"))
     if verbose:
         print(f"archplot: traced {len(graph.nodes)} nodes in {time.perf_counter() - t:.2f} s", file=sys.stderr)
     return graph

@@ -73,9 +73,12 @@ def _dtype(text: str, spec: str) -> torch.dtype:
         raise InputError(f"unknown dtype {text!r} in input spec {spec!r}; use one of {', '.join(sorted(_DTYPES))}") from None
 
 
-def load_model(spec: str, *, model_args: dict[str, Any] | None = None, meta: bool = False) -> tuple[torch.nn.Module, str]:
+def load_model(spec: str, *, model_args: dict[str, Any] | None = None, meta: bool = False,
+               trust_pickle: bool = False) -> tuple[torch.nn.Module, str]:
     """Build the model a spec names. Returns the module and its kind ("vision", "text" or "other")."""
     kwargs = dict(model_args or {})
+    if Path(spec).suffix.lower() in (".pt", ".pth", ".bin", ".ckpt") or (Path(spec).is_file() and ":" not in spec):
+        return _model_file(Path(spec), trust_pickle), "other"
     device = torch.device("meta") if meta else None
     if spec.startswith("example:"):
         return _example(spec.removeprefix("example:"), kwargs)
@@ -96,6 +99,30 @@ def load_model(spec: str, *, model_args: dict[str, Any] | None = None, meta: boo
 
 
 EXAMPLES = ("digits", "residual_block")
+
+
+def _model_file(path: Path, trust_pickle: bool) -> torch.nn.Module:
+    """A saved model: a pickled module only when the user trusts it; a state dict is explained."""
+    import pickle
+
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    try:
+        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as e:
+        if not trust_pickle:
+            raise InputError(f"{path} holds pickled Python objects (a whole saved model?); loading it runs code "
+                             "from the file, so pass --trust-pickle if you trust its source") from e
+        try:
+            obj = torch.load(str(path), map_location="cpu", weights_only=False)
+        except Exception as e2:  # noqa: BLE001 - a damaged file
+            raise InputError(f"cannot read {path}: {type(e2).__name__}: {e2}") from e2
+    if isinstance(obj, torch.nn.Module):
+        return obj
+    if isinstance(obj, dict):
+        raise InputError(f"{path} is a state dict: it holds weights but no architecture; name the model's code "
+                         "instead (file.py:Net or a torchvision name): the drawing does not depend on weights")
+    raise InputError(f"{path} holds a {type(obj).__name__}, not a model")
 
 
 def _example(name: str, kwargs: dict[str, Any]) -> tuple[torch.nn.Module, str]:
