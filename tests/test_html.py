@@ -172,3 +172,12 @@ def test_notebook_display_is_the_interactive_view():
     d = archplot.draw(archplot.examples.residual_block(), input_size=(1, 8, 8, 8))
     html = d._repr_html_()
     assert html.startswith("<iframe srcdoc=") and "archplot-data" in html and "<script" not in html.split('srcdoc="')[0]
+
+
+def test_activation_thumbnails_in_the_details_panel(open_page):
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU())
+    d = archplot.draw(model, torch.randn(1, 1, 8, 8), show_activations=True)
+    page = open_page(d)
+    page.evaluate("archplot.select('n1')")
+    assert page.evaluate("document.querySelector('#ap-panel img').naturalWidth") == 8
+    assert page.errors == []

@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     look.add_argument("--scale", type=float, help="PNG pixels per diagram pixel (default 2)")
     look.add_argument("--dpi", type=float, help="PNG resolution (96 dpi = scale 1)")
     p.add_argument("--open", action="store_true", help="open the output (an .html view by default) in a browser")
-    p.add_argument("-v", "--verbose", action="store_true", help="print progress and timings on stderr")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print progress and timings on stderr (always, when stderr is a terminal)")
     p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     p.add_argument("--version", action="version", version=f"archplot {__version__}")
     return p
@@ -168,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] == "summary":
         return _summary(argv[1:])
     args = _parser().parse_args(argv)
-    verbose = args.verbose
+    verbose = args.verbose or sys.stderr.isatty()  # progress for people at a terminal, silence in pipes
     stem = re.sub(r"[^\w.-]+", "_", Path(args.model.split(":")[-1]).stem or "model")
     out = args.output or stem + (".html" if args.open else ".svg")
     if out != "-" and Path(out).suffix.lower() not in FORMATS:

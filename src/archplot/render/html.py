@@ -58,7 +58,7 @@ def _rows(n: Node, in_dtypes: dict[int, list[str | None]]) -> list[list[str]]:
     return rows
 
 
-def _view_data(g: Graph, opts: DiagramOptions) -> dict[str, Any]:
+def _view_data(g: Graph, opts: DiagramOptions, thumbs: dict[str, bytes] | None = None) -> dict[str, Any]:
     prep = prepare(g, opts)
     p = plan(prep.spec)
     theme = prep.theme
@@ -72,6 +72,8 @@ def _view_data(g: Graph, opts: DiagramOptions) -> dict[str, Any]:
                       "L": lk.lines, "w": lk.w, "h": lk.h, "f": lk.fill, "st": lk.stroke, "tc": lk.text, "rx": lk.rx,
                       "dash": lk.dash, "stack": lk.stacked, "c": n.collapsed,
                       "info": {"title": f"{n.path or n.name} · {n.type}", "rows": _rows(n, in_dtypes)}}
+        if thumbs and n.kind == "module" and n.path in thumbs:  # the activation, shown in the details panel
+            nodes[nid]["info"]["image"] = "data:image/png;base64," + base64.b64encode(thumbs[n.path]).decode("ascii")
     # the tensors that enter and leave each box, for its details
     entering, leaving = ({sid: list(dict.fromkeys(shape_text(e.shape, e.dtype) for e in es))[:8]
                           for sid, es in side.items()} for side in g.boundary_edges())
@@ -128,13 +130,14 @@ def html_data(graph: Graph, options: DiagramOptions) -> dict[str, Any]:
     from ..styles.theme import get_theme
     from ..transforms.view import derive, origin_of, view_of
 
+    thumbs = options.thumbnails
     opts = replace(options, direction="TB", thumbnails=None)
     origin, view = origin_of(graph), view_of(graph)
     open_view = replace(view, collapsed=frozenset())
     folded = derive(origin, open_view)
-    views = {"folded": _view_data(folded, opts)}
+    views = {"folded": _view_data(folded, opts, thumbs)}
     if view.fold:
-        views["unfolded"] = _view_data(derive(origin, replace(open_view, fold=False)), opts)
+        views["unfolded"] = _view_data(derive(origin, replace(open_view, fold=False)), opts, thumbs)
     initial = sorted(sid for sid in view.collapsed if sid in folded.scopes)
     theme = get_theme(opts.theme)
     return {

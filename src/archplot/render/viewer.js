@@ -443,6 +443,12 @@
       dl.append(dt, dd);
     }
     panel.appendChild(dl);
+    if (info.image && info.image.startsWith("data:image/png;base64,")) {
+      const cap = document.createElement("div"); cap.textContent = "activation (channel mean)"; cap.className = "ap-cap";
+      const img = document.createElement("img"); img.src = info.image; img.alt = "activation";
+      img.style.cssText = "width:128px;image-rendering:pixelated;display:block;margin-top:4px";
+      panel.append(cap, img);
+    }
   }
 
   function search(text) {
