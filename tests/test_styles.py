@@ -11,26 +11,10 @@ from torch import nn
 
 import archplot
 from archplot import InputError
+from archplot.examples import ResidualBlock
 
 torchvision = pytest.importorskip("torchvision")
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-class ResidualBlock(nn.Module):
-    def __init__(self, channels: int) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
-        self.bn1 = nn.BatchNorm2d(channels)
-        self.relu = nn.ReLU()
-        self.conv2 = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
-        self.bn2 = nn.BatchNorm2d(channels)
-
-    def forward(self, x):
-        identity = x
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        out = out + identity
-        return self.relu(out)
 
 
 class TwoInputs(nn.Module):

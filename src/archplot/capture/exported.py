@@ -11,6 +11,7 @@ import torch
 from ..errors import GraphFormatError, InputError, TraceError
 from ..graph import Edge, Graph, Module, Scope
 from .attributes import module_attrs, simple_value
+from .scopes import single_op_scopes_to_modules
 
 
 def _shape(val: Any) -> tuple[list[Any] | None, str | None]:
@@ -108,24 +109,8 @@ def build(nodes: list[Any], *, stack_of: Callable[[Any], list[tuple[str, str]]],
                     key = pname.rsplit(".", 1)[-1] if path and pname.startswith(path + ".") else pname
                     n.param_shapes[key] = list(p.shape)
                     n.params += p.numel() if isinstance(p, torch.nn.Parameter) or p.requires_grad else 0
-    _single_op_scopes(g, types)
+    single_op_scopes_to_modules(g, types, "op")
     return g
-
-
-def _single_op_scopes(g: Graph, types: dict[str, str]) -> None:
-    """A leaf module that ran as one op (Conv2d -> conv2d) becomes one module node."""
-    content: dict[int, list[int]] = {sid: [] for sid in g.scopes}
-    has_children = {s.parent for s in g.scopes.values() if s.parent is not None}
-    for n in g.nodes.values():
-        content[n.scope].append(n.id)
-    for sid, ids in content.items():
-        if sid == 0 or sid in has_children or len(ids) != 1 or g.nodes[ids[0]].kind != "op":
-            continue
-        n, s = g.nodes[ids[0]], g.scopes[sid]
-        n.attrs = {**n.attrs, "op": n.type}
-        n.kind, n.path, n.scope, n.type = "module", s.path, s.parent or 0, types.get(s.path, n.type)
-        n.name = s.path.rsplit(".", 1)[-1]
-        del g.scopes[sid]
 
 
 def _modules(g: Graph, model: torch.nn.Module | None) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import GraphFormatError, InputError
 from ..graph import Edge, Graph, Module, Scope
+from .scopes import single_op_scopes_to_modules
 
 
 def _onnx() -> Any:
@@ -153,7 +154,7 @@ def _to_graph(model: Any, name: str, onnx: Any) -> Graph:
         if vname in producer:
             src, out = producer[vname]
             g.edges.append(Edge(src, n.id, shape, dt, out))
-    _single_op_scopes_to_modules(g, types)
+    single_op_scopes_to_modules(g, types, "onnx_op")
     # the module tree: every scope, parameters summed over what its ops use
     g.modules[""] = Module("", g.meta["model"], None, params=sum(_numel(v) for v in inits.values()),
                            trainable_params=sum(_numel(v) for v in inits.values()), calls=1)
@@ -174,24 +175,6 @@ def _to_graph(model: Any, name: str, onnx: Any) -> Graph:
                 m.trainable_params += n.params
             path = path.rsplit(".", 1)[0] if "." in path else ""
     return g
-
-
-def _single_op_scopes_to_modules(g: Graph, types: dict[str, str]) -> None:
-    """A scope holding one op and nothing else is a leaf module (Conv2d around a Conv): one node."""
-    content: dict[int, list[int]] = {sid: [] for sid in g.scopes}
-    has_children = {s.parent for s in g.scopes.values() if s.parent is not None}
-    for n in g.nodes.values():
-        content[n.scope].append(n.id)
-    for sid, ids in content.items():
-        if sid == 0 or sid in has_children or len(ids) != 1:
-            continue
-        n = g.nodes[ids[0]]
-        s = g.scopes[sid]
-        n.kind, n.path, n.scope = "module", s.path, s.parent if s.parent is not None else 0
-        n.attrs = {**n.attrs, "onnx_op": n.type}
-        n.type = types.get(s.path) or n.type
-        n.name = s.path.rsplit(".", 1)[-1]
-        del g.scopes[sid]
 
 
 def _numel(shape: list[int]) -> int:
