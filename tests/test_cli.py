@@ -126,3 +126,26 @@ def test_model_files_summary_style_and_method(tmp_path):
     assert r.returncode == 0 and "layer1" in (tmp_path / "fx.svg").read_text()
     r = run("resnet18", "-o", "r.html", cwd=tmp_path)
     assert r.returncode == 0 and "archplot-data" in (tmp_path / "r.html").read_text()
+
+
+def test_torchscript_files_and_huge_models_on_meta(tmp_path):
+    import warnings
+
+    import torch
+    import torchvision
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.jit.script(torchvision.models.resnet18().eval()).save(str(tmp_path / "r.pt"))
+    r = run("r.pt", "--depth", "1", "-o", "r.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    g = archplot.Graph.from_json(tmp_path / "r.json")
+    traced = archplot.trace(torchvision.models.resnet18(), input_size=(1, 3, 32, 32))
+    assert sorted(n.path for n in g if n.kind == "module") == sorted(n.path for n in traced if n.kind == "module")
+    assert g.meta["method"] == "torchscript"
+    big = ('{"num_hidden_layers": 80, "hidden_size": 8192, "num_attention_heads": 64, "num_key_value_heads": 8, '
+           '"intermediate_size": 28672, "vocab_size": 128256}')
+    r = run("transformers:LlamaForCausalLM", "--model-args", big, "-o", "llama.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # 70B parameters: built on the meta device without being asked
+    g = archplot.Graph.from_json(tmp_path / "llama.json")
+    assert g.meta["device"] == "meta" and g.total_params > 69e9

@@ -220,6 +220,10 @@ def _graph(args: argparse.Namespace, verbose: bool):
                              trust_pickle=getattr(args, "trust_pickle", False))
     if verbose:
         print(f"archplot: built {type(model).__name__} in {time.perf_counter() - t:.2f} s", file=sys.stderr)
+    import torch
+
+    if isinstance(model, torch.jit.ScriptModule):  # TorchScript: its graphs are read, no input needed
+        return archplot.trace(model)
     size, dtypes = parse_input_spec(args.input) if args.input else default_input(kind, model, args.model)
     t = time.perf_counter()
     graph = archplot.trace(model, input_size=size, dtypes=dtypes, method=getattr(args, "method", "auto"))

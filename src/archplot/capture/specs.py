@@ -83,9 +83,18 @@ def load_model(spec: str, *, model_args: dict[str, Any] | None = None, meta: boo
     if spec.startswith("example:"):
         return _example(spec.removeprefix("example:"), kwargs)
     if spec.startswith("torchvision:") or re.fullmatch(r"[a-z][a-z0-9_]*", spec):
-        return _torchvision(spec.removeprefix("torchvision:"), kwargs, device), "vision"
+        name = spec.removeprefix("torchvision:")
+        return _huge_on_meta(lambda dev: _torchvision(name, dict(kwargs), dev), device), "vision"
     if spec.startswith("transformers:"):
-        return _transformers(spec.removeprefix("transformers:"), kwargs, device)
+        name = spec.removeprefix("transformers:")
+        kind: list[str] = []
+
+        def build(dev: torch.device | None) -> torch.nn.Module:
+            model, k = _transformers(name, dict(kwargs), dev)
+            kind[:] = [k]
+            return model
+
+        return _huge_on_meta(build, device), kind[0]
     if ":" in spec:
         where, name = spec.rsplit(":", 1)
         obj = getattr(_import(where), name, None)
@@ -99,6 +108,31 @@ def load_model(spec: str, *, model_args: dict[str, Any] | None = None, meta: boo
 
 
 EXAMPLES = ("digits", "residual_block")
+HUGE = 2_000_000_000  # parameters; more than this and the model is built on the meta device
+
+
+def _huge_on_meta(build: Any, device: torch.device | None) -> torch.nn.Module:
+    """Build on the meta device when asked, or when the model is huge (its weights would not
+    fit or would take long to initialise; a drawing does not need them)."""
+    if device is not None:
+        return build(device)
+    try:
+        probe = build(torch.device("meta"))
+    except NotImplementedError:
+        return build(None)
+    if sum(p.numel() for p in probe.parameters()) > HUGE:
+        return probe
+    return build(None)
+
+
+def _is_torchscript(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(n.split("/", 1)[-1].startswith(("code/", "constants.pkl")) for n in z.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def _model_file(path: Path, trust_pickle: bool) -> torch.nn.Module:
@@ -107,6 +141,15 @@ def _model_file(path: Path, trust_pickle: bool) -> torch.nn.Module:
 
     if not path.is_file():
         raise InputError(f"no such file: {path}")
+    if _is_torchscript(path):  # read as TorchScript: its graphs are drawn, nothing in it is run
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return torch.jit.load(str(path), map_location="cpu")
+            except Exception as e:  # noqa: BLE001 - a damaged archive
+                raise InputError(f"cannot read {path} as TorchScript: {type(e).__name__}: {e}") from e
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as e:

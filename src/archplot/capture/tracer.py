@@ -311,6 +311,10 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
             "pass the model object (not its class, state dict or output)"
             + (" - instantiate the class first" if isinstance(model, type) else "")
         )
+    if isinstance(model, torch.jit.ScriptModule):  # compiled code: read its graphs instead of hooking
+        from .torchscript import from_script
+
+        return from_script(model)
     if isinstance(leaf_modules, type):
         leaf_modules = (leaf_modules,)
     if not all(isinstance(t, type) for t in leaf_modules):
