@@ -68,6 +68,27 @@ def run_one(tool, model_key, repeats):
 
         def work():
             draw_graph(model, input_data=x, depth=10 ** 6, device=device, expand_nested=True)
+    elif tool == "torchinfo":
+        import torchinfo
+
+        def work():
+            torchinfo.summary(model, input_data=x, verbose=0, device=device)
+    elif tool == "torchviz":
+        from torchviz import make_dot
+
+        def first(out):
+            if isinstance(out, torch.Tensor):
+                return out
+            return out[0] if isinstance(out, (tuple, list)) else next(v for v in out.values() if isinstance(v, torch.Tensor))
+
+        def work():
+            with torch.enable_grad():
+                make_dot(first(model(x)).float().sum(), params=dict(model.named_parameters()))
+    elif tool == "torchlens":
+        import torchlens
+
+        def work():
+            torchlens.log_forward_pass(model, x, vis_opt="none")
     elif tool == "forward":
         def work():
             with torch.no_grad():
