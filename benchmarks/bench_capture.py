@@ -24,6 +24,8 @@ MODELS = {
     "efficientnet_b0": ("torchvision", "efficientnet_b0", (1, 3, 224, 224)),
     "gpt2": ("transformers", "GPT2Model", (1, 128)),
     "bert": ("transformers", "BertModel", (1, 128)),
+    "t5-encoder": ("transformers", "T5EncoderModel", (1, 128)),
+    "llama-7b-meta": ("llama7b", None, (1, 128)),
     "llama-80L-meta": ("llama70b", None, (1, 128)),
 }
 QUICK = ("resnet50", "gpt2")
@@ -39,6 +41,9 @@ def build(kind, name):
         return torchvision.models.get_model(name, weights=None).eval(), torch.device("cpu")
     import transformers
 
+    if kind == "llama7b":  # the default LlamaConfig: 32 layers, hidden size 4096
+        with torch.device("meta"):
+            return transformers.LlamaModel(transformers.LlamaConfig()).eval(), torch.device("meta")
     if kind == "llama70b":
         cfg = transformers.LlamaConfig(num_hidden_layers=80, hidden_size=8192, num_attention_heads=64,
                                        num_key_value_heads=8, intermediate_size=28672, vocab_size=128256)

@@ -20,8 +20,7 @@ from archplot import InputError
 
 torchvision = pytest.importorskip("torchvision")
 transformers = pytest.importorskip("transformers")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-from unet import UNet  # noqa: E402
+from archplot.examples import UNet  # noqa: E402
 
 
 def _bezier(p0, p1, p2, p3, t):

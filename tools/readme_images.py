@@ -17,8 +17,7 @@ import archplot
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "images"
-sys.path.insert(0, str(ROOT / "examples"))
-from unet import UNet  # noqa: E402
+from archplot.examples import UNet  # noqa: E402
 
 
 def main() -> None:

@@ -35,6 +35,38 @@ def residual_block(channels: int = 8) -> nn.Module:
     return ResidualBlock(channels)
 
 
+def conv_block(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+                         nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class UNet(nn.Module):
+    def __init__(self, channels: int = 3, classes: int = 2, width: int = 16) -> None:
+        super().__init__()
+        w = width
+        self.enc1, self.enc2, self.enc3 = conv_block(channels, w), conv_block(w, 2 * w), conv_block(2 * w, 4 * w)
+        self.pool = nn.MaxPool2d(2)
+        self.bottleneck = conv_block(4 * w, 8 * w)
+        self.up3, self.dec3 = nn.ConvTranspose2d(8 * w, 4 * w, 2, stride=2), conv_block(8 * w, 4 * w)
+        self.up2, self.dec2 = nn.ConvTranspose2d(4 * w, 2 * w, 2, stride=2), conv_block(4 * w, 2 * w)
+        self.up1, self.dec1 = nn.ConvTranspose2d(2 * w, w, 2, stride=2), conv_block(2 * w, w)
+        self.head = nn.Conv2d(w, classes, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        e1 = self.enc1(x)
+        e2 = self.enc2(self.pool(e1))
+        e3 = self.enc3(self.pool(e2))
+        b = self.bottleneck(self.pool(e3))
+        d3 = self.dec3(torch.cat([self.up3(b), e3], dim=1))
+        d2 = self.dec2(torch.cat([self.up2(d3), e2], dim=1))
+        d1 = self.dec1(torch.cat([self.up1(d2), e1], dim=1))
+        return self.head(d1)
+
+
+def unet(width: int = 16) -> nn.Module:
+    return UNet(width=width)
+
+
 class DigitsCNN(nn.Module):
     """A small CNN for 16×16 grey digits: two conv stages and a classifier."""
 
