@@ -77,6 +77,8 @@ def show(model_or_graph: Any, input_data: Any = None, **options: Any) -> Any:
     """Draw and open the interactive view in a web browser; returns the HTML file's path.
 
     Takes the options of :func:`draw`.
+
+    >>> archplot.show(model, input_size=(1, 3, 224, 224), depth=2)   # doctest: +SKIP
     """
     import tempfile
     import webbrowser
@@ -116,21 +118,36 @@ def autograd_graph(output: Any, params: Any = None, *, show_attrs: bool = False,
 
 
 def activations(model: Any, input: Any, layers: Any = None, **options: Any) -> Any:
-    """Outputs of chosen layers for one input (see :func:`archplot.inspect.activations`)."""
+    """Outputs of chosen layers for one input, by qualified name.
+
+    ``layers``: a name, a glob, a class, an index among the leaf layers, ``(class, index)``, or
+    a list; ``None`` takes every leaf layer. ``input`` may be a tensor (tuple, dict) or an
+    image path or PIL image. Hooks are always removed and the model left as it was.
+
+    >>> acts = archplot.activations(model, "cat.jpg", layers=torch.nn.Conv2d)   # doctest: +SKIP
+    """
     from .inspect.activations import activations as _activations
 
     return _activations(model, input, layers, **options)
 
 
 def load_image(image: Any, **options: Any) -> Any:
-    """An image path or PIL image as a normalised 1×C×H×W tensor (see :func:`archplot.inspect.load_image`)."""
+    """An image path or PIL image as a normalised 1×C×H×W tensor: the shorter side resized to
+    ``size``, the centre cropped, ``(x - mean) / std`` (ImageNet values by default).
+
+    >>> x = archplot.load_image("cat.jpg", size=224)   # doctest: +SKIP
+    """
     from .inspect.activations import load_image as _load_image
 
     return _load_image(image, **options)
 
 
 def load_weights(model: Any, path: Any, *, strict: bool = True) -> Any:
-    """Load plain weights (``torch.load(weights_only=True)``) into ``model``."""
+    """Load plain weights (``torch.load(weights_only=True)``) into ``model``; files that would
+    need unpickling objects are refused.
+
+    >>> archplot.load_weights(model, "weights.pt")   # doctest: +SKIP
+    """
     from .inspect.activations import load_weights as _load_weights
 
     return _load_weights(model, path, strict=strict)

@@ -324,6 +324,8 @@ def render(model_or_graph: Any, input_shape: Any = None, style: str = "diagram",
 
     Takes the options of :func:`draw`. The image has 2 pixels per diagram pixel, fewer where
     that would make its long side exceed 4,000 pixels; ``scale`` sets it explicitly.
+
+    >>> img = archplot.render(model, (1, 3, 224, 224), style="lenet")   # doctest: +SKIP
     """
     d = draw(model_or_graph, input_data, input_size=input_shape, style=style, **options)
     if scale is None:

@@ -138,7 +138,10 @@ def feature_maps(tensor: Any, *, max_channels: int | None = None, normalize: str
 
 
 def token_map(tensor: Any, *, normalize: str = "global", cmap: str = "viridis", batch: int = 0) -> Image.Image:
-    """A token-shaped activation (N×L×D) as a heat map: one row per token, one column per feature."""
+    """A token-shaped activation (N×L×D) as a heat map: one row per token, one column per feature.
+
+    >>> archplot.token_map(acts["encoder.layer.0"]).save("tokens.png")   # doctest: +SKIP
+    """
     a = _array(tensor)
     if a.ndim == 3:
         a = a[batch]
@@ -162,6 +165,8 @@ def filters(module_or_weight: Any, *, layer: str | None = None, mode: str = "aut
     for them under "auto"), "mean" averages over input channels, "channels" draws every input
     channel (filters in rows). ``scale``: "shared" (one symmetric range, so strengths compare)
     or "per_filter".
+
+    >>> archplot.filters(model, layer="conv1").save("filters.png")   # doctest: +SKIP
     """
     if mode not in ("auto", "rgb", "mean", "channels"):
         raise InputError(f"mode must be one of auto, rgb, mean, channels, not {mode!r}")
