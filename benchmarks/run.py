@@ -1,6 +1,6 @@
 """All benchmarks in one run, written to BENCHMARKS.md (and printed).
 
-    python benchmarks/run.py            # everything (about 10-15 minutes on 2 cores)
+    python benchmarks/run.py            # everything (about 20 minutes on 2 cores)
     python benchmarks/run.py --quick    # a smoke run, under two minutes
     python benchmarks/run.py --profile layout   # the top functions of one stage
 
