@@ -45,10 +45,9 @@ def build(kind, name):
         with torch.device("meta"):
             return transformers.LlamaModel(transformers.LlamaConfig()).eval(), torch.device("meta")
     if kind == "llama70b":
-        cfg = transformers.LlamaConfig(num_hidden_layers=80, hidden_size=8192, num_attention_heads=64,
-                                       num_key_value_heads=8, intermediate_size=28672, vocab_size=128256)
-        with torch.device("meta"):
-            return transformers.LlamaForCausalLM(cfg).eval(), torch.device("meta")
+        import archplot.examples
+
+        return archplot.examples.llama70b_meta().eval(), torch.device("meta")
     cls = getattr(transformers, name)
     return cls(cls.config_class()).eval(), torch.device("cpu")
 

@@ -10,17 +10,13 @@ import time
 import warnings
 
 import torch
-import transformers
 
 import archplot
 
 
 def main() -> None:
     warnings.simplefilter("ignore")
-    cfg = transformers.LlamaConfig(num_hidden_layers=80, hidden_size=8192, num_attention_heads=64,
-                                   num_key_value_heads=8, intermediate_size=28672, vocab_size=128256)
-    with torch.device("meta"):
-        model = transformers.LlamaForCausalLM(cfg)
+    model = archplot.examples.llama70b_meta()
     g = archplot.trace(model, input_size=(1, 128), dtypes=torch.long)
     print(f"{g}")
     cases = {

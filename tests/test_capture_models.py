@@ -112,10 +112,7 @@ def test_transformers_models(case):
 
 def test_llama_70b_config_on_meta():
     """The 80-layer Llama with hidden size 8192 traces with no memory for its weights."""
-    cfg = transformers.LlamaConfig(num_hidden_layers=80, hidden_size=8192, num_attention_heads=64,
-                                   num_key_value_heads=8, intermediate_size=28672, vocab_size=128256)
-    with torch.device("meta"):
-        model = transformers.LlamaForCausalLM(cfg)
+    model = archplot.examples.llama70b_meta()
     g = archplot.trace(model, input_size=(1, 16), dtypes=torch.long)
     assert_well_formed(g)
     assert g.total_params > 69e9

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 import re
 import subprocess
 import sys
@@ -276,10 +274,7 @@ def test_huge_png_warns_instead_of_failing_silently():
 
 
 def test_auto_depth_keeps_big_models_readable():
-    cfg = transformers.LlamaConfig(num_hidden_layers=80, hidden_size=8192, num_attention_heads=64,
-                                   num_key_value_heads=8, intermediate_size=28672, vocab_size=128256)
-    with torch.device("meta"):
-        model = transformers.LlamaForCausalLM(cfg)
+    model = archplot.examples.llama70b_meta()
     d = archplot.draw(model, input_size=(1, 16), dtypes=torch.long)
     assert len(d.graph.nodes) <= 120
     assert "LlamaDecoderLayer ×80" in d.to_svg()

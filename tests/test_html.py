@@ -3,7 +3,6 @@ selection, export, escaping, and the same geometry as the static diagram."""
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest

@@ -117,3 +117,16 @@ def digits_cnn(seconds: float = 3.0, seed: int = 0) -> tuple[nn.Module, torch.Te
                 opt.step()
             epochs += 1
     return model.eval(), images, labels
+
+
+def llama70b_meta() -> nn.Module:
+    """The 80-layer Llama configuration (hidden size 8192, 70 billion parameters) built on the
+    meta device: no memory for weights. Needs transformers."""
+    try:
+        import transformers
+    except ImportError as err:
+        raise InputError("the Llama example needs transformers: pip install transformers") from err
+    config = transformers.LlamaConfig(num_hidden_layers=80, hidden_size=8192, num_attention_heads=64,
+                                      num_key_value_heads=8, intermediate_size=28672, vocab_size=128256)
+    with torch.device("meta"):
+        return transformers.LlamaForCausalLM(config)

@@ -204,7 +204,7 @@ def graph_style(g: Graph, opts: ClassicOptions) -> Scene:
     lanes = 0
     dense_seen = conv_seen = False
     for e, route in zip(g.edges, res.routes):
-        src, dst = g.nodes[e.source], g.nodes[e.target]
+        dst = g.nodes[e.target]
         a, b = pos.get(e.source), pos.get(e.target)
         adjacent = len(route) <= 4  # no dummy points: the two layers are neighbours
         if not adjacent:
