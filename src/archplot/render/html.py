@@ -58,7 +58,8 @@ def _rows(n: Node, in_dtypes: dict[int, list[str | None]]) -> list[list[str]]:
     return rows
 
 
-def _view_data(g: Graph, opts: DiagramOptions, thumbs: dict[str, bytes] | None = None) -> dict[str, Any]:
+def _view_data(g: Graph, opts: DiagramOptions, thumbs: dict[str, bytes] | None = None) -> tuple[dict[str, Any], Any]:
+    """The page's data for one view, and the layout spec it was measured with."""
     prep = prepare(g, opts)
     p = plan(prep.spec)
     theme = prep.theme
@@ -122,7 +123,7 @@ def _view_data(g: Graph, opts: DiagramOptions, thumbs: dict[str, bytes] | None =
         "nodes": nodes, "scopes": scopes, "root": p.root, "order": list(p.structures),
         "children": {sid: cs for sid, cs in p.children.items()}, "structures": structures, "pieces": pieces,
         "edges": edges, "labelWidth": {_key(k): w for k, w in prep.spec.label_width.items()},
-    }
+    }, prep.spec
 
 
 def html_data(graph: Graph, options: DiagramOptions) -> dict[str, Any]:
@@ -135,27 +136,24 @@ def html_data(graph: Graph, options: DiagramOptions) -> dict[str, Any]:
     origin, view = origin_of(graph), view_of(graph)
     open_view = replace(view, collapsed=frozenset())
     folded = derive(origin, open_view)
-    views = {"folded": _view_data(folded, opts, thumbs)}
+    views, spec = {}, None
+    views["folded"], spec = _view_data(folded, opts, thumbs)
     if view.fold:
-        views["unfolded"] = _view_data(derive(origin, replace(open_view, fold=False)), opts, thumbs)
+        views["unfolded"], _ = _view_data(derive(origin, replace(open_view, fold=False)), opts, thumbs)
     initial = sorted(sid for sid in view.collapsed if sid in folded.scopes)
     theme = get_theme(opts.theme)
     return {
         "title": opts.title,
         "views": views,
         "initial": {"collapsed": initial, "fold": True},
-        "consts": {"dummy_width": 10.0, "node_gap": opts.node_spacing if opts.node_spacing is not None else 22.0,
-                   "rank_gap": folded_rank_gap(opts), "pad": 12.0, "margin": MARGIN,
+        "consts": {"dummy_width": spec.dummy_width, "node_gap": spec.node_gap, "rank_gap": spec.rank_gap,
+                   "pad": spec.pad, "margin": MARGIN,
                    "title_h": (TITLE + 14) if opts.title else 0.0, "fold_offset": FOLD_OFFSET,
                    "group_title": GROUP_TITLE, "edge_label": EDGE_LABEL},
         "theme": {"background": theme.background, "text": theme.text, "muted": theme.muted, "edge": theme.edge,
                   "group_fills": list(theme.group_fills), "group_stroke": theme.group_stroke,
                   "dynamic": theme.dynamic, "highlight": HIGHLIGHT[theme.name]},
     }
-
-
-def folded_rank_gap(opts: DiagramOptions) -> float:
-    return opts.layer_spacing if opts.layer_spacing is not None else (34.0 if opts.show_shapes else 26.0)
 
 
 def _font_face() -> str:

@@ -20,7 +20,7 @@ from ..layout import LayoutSpec, layout_oriented
 from ..render.scene import Circle, Group, Path, Polygon, Rect, Scene, Text
 from ..render.text import text_width
 from .labels import family, human, shape_text
-from .theme import FAMILIES, get_theme, mix, parse_color
+from .theme import FAMILIES, color_map_lookup, get_theme, mix
 
 MARGIN = 20.0
 LABEL = 10.0
@@ -88,19 +88,10 @@ def layers_of(g: Graph, opts: ClassicOptions) -> Graph:
 def _colors(n: Node, opts: ClassicOptions) -> tuple[str, str]:
     """(fill, outline) of a layer: the user's colour map first, then the family colour."""
     theme = get_theme(opts.theme)
-    cmap = opts.color_map or {}
-    for key, value in cmap.items():
-        name = key if isinstance(key, str) else getattr(key, "__name__", None)
-        if name in (n.type, family(n)):
-            if isinstance(value, dict):
-                if not value:
-                    continue
-                fill = parse_color(value.get("fill", "#cccccc"), f"color_map[{name}]['fill']")
-                outline = parse_color(value["outline"], f"color_map[{name}]['outline']") if "outline" in value \
-                    else mix(fill, "#000000", 0.35)
-                return fill, outline
-            fill = parse_color(value, f"color_map[{name}]")
-            return fill, mix(fill, "#000000", 0.35)
+    base, fill, outline = color_map_lookup(opts.color_map, (n.type, family(n)))
+    if base or fill or outline:
+        fill = base or fill or "#cccccc"
+        return fill, outline or mix(fill, "#000000", 0.35)
     fam = family(n)
     if n.kind in ("input", "output"):
         return (mix(theme.text, theme.background, 0.8), mix(theme.text, theme.background, 0.3))

@@ -16,7 +16,8 @@ from ..render.scene import Group, Path, Polygon, Rect, Scene, Text
 from ..render.scene import Image as SceneImage
 from ..render.text import text_width
 from .labels import attr_summary, family, human, shape_text
-from .theme import BLOCK_COLORS, FAMILIES, FAMILY_LABELS, Theme, get_theme, luminance, mix, parse_color
+from .theme import (BLOCK_COLORS, FAMILIES, FAMILY_LABELS, Theme, color_map_lookup, get_theme, luminance, mix,
+                    parse_color)
 
 TITLE = 12.0
 DETAIL = 10.5
@@ -86,22 +87,8 @@ def display_name(path: str) -> str:
 
 def _color_override(color_map: Any, n: Node, fam: str) -> tuple[str | None, str | None, str | None]:
     """(base colour, fill, outline) from a user colour map keyed by class, type name or family."""
-    if not color_map:
-        return None, None, None
-    keys: list[Any] = [n.type, fam]
-    if n.parts:
-        keys.insert(1, n.parts[0]["type"])
-    for k, v in color_map.items():
-        name = k if isinstance(k, str) else getattr(k, "__name__", None)
-        if name in keys:
-            if isinstance(v, dict):
-                if not v:
-                    continue
-                fill = parse_color(v["fill"], f"color_map[{name}]['fill']") if "fill" in v else None
-                outline = parse_color(v["outline"], f"color_map[{name}]['outline']") if "outline" in v else None
-                return None, fill, outline
-            return parse_color(v, f"color_map[{name}]"), None, None
-    return None, None, None
+    keys = [n.type] + ([n.parts[0]["type"]] if n.parts else []) + [fam]
+    return color_map_lookup(color_map, keys)
 
 
 def _check_color_map(color_map: Any) -> None:

@@ -116,3 +116,20 @@ def get_theme(name: str) -> Theme:
         return THEMES[name]
     except (KeyError, TypeError):
         raise InputError(f"unknown theme {name!r}; choose one of {', '.join(THEMES)}") from None
+
+
+def color_map_lookup(color_map: Any, names: "list[str] | tuple[str, ...]") -> tuple[str | None, str | None, str | None]:
+    """(base colour, fill, outline) the user's colour map gives the first matching key, keyed by
+    class, type name or family: a plain colour is a base colour, a dict gives fill and outline."""
+    for key, value in (color_map or {}).items():
+        name = key if isinstance(key, str) else getattr(key, "__name__", None)
+        if name not in names:
+            continue
+        if isinstance(value, dict):
+            if not value:
+                continue
+            fill = parse_color(value["fill"], f"color_map[{name}]['fill']") if "fill" in value else None
+            outline = parse_color(value["outline"], f"color_map[{name}]['outline']") if "outline" in value else None
+            return None, fill, outline
+        return parse_color(value, f"color_map[{name}]"), None, None
+    return None, None, None
