@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ._bulk import bulk
 from .errors import InputError
 from .graph import Graph
 from .styles.diagram import DiagramOptions, build
@@ -27,7 +28,8 @@ class Diagram:
         self.options = options
         self.style = style
         if style == "diagram":
-            built = build(graph, options)
+            with bulk():
+                built = build(graph, options)
             self.scene, self._geometry, self.stats = built.scene, built.geometry, built.stats
         else:
             from .styles.classic import STYLES
@@ -44,7 +46,8 @@ class Diagram:
         if self._svg is None:
             from .render.svg import to_svg
 
-            self._svg = to_svg(self.scene)
+            with bulk():
+                self._svg = to_svg(self.scene)
         return self._svg
 
     def _zoom(self, scale: float | None, dpi: float | None) -> float:
@@ -127,7 +130,8 @@ class Diagram:
                              "save this one as .svg, .png or .pdf")
         from .render.html import to_html
 
-        return to_html(self.graph, self.options)
+        with bulk():
+            return to_html(self.graph, self.options)
 
     def geometry(self) -> dict[str, Any]:
         """The drawn picture as data: sizes and positions of nodes and module boxes, edge routes."""
@@ -268,8 +272,9 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
     if show_activations:
         input_data = _real_input(model_or_graph, input_data)
     graph = _graph_for(model_or_graph, input_data, input_size, dtypes, device, train, leaf_modules, forward_kwargs)
-    g = view(graph, depth=depth, expand=expand, collapse=collapse, focus=focus, fold=fold,
-             hide_trivial=hide_trivial, prune=prune)
+    with bulk():
+        g = view(graph, depth=depth, expand=expand, collapse=collapse, focus=focus, fold=fold,
+                 hide_trivial=hide_trivial, prune=prune)
     opts = DiagramOptions(direction=direction, theme=theme, color_map=color_map, show_shapes=show_shapes,
                           show_params=show_params, show_attrs=show_attrs, legend=legend,
                           layer_spacing=layer_spacing, node_spacing=node_spacing, title=title)

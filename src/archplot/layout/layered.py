@@ -14,6 +14,10 @@ regression, solved exactly by pool-adjacent-violators). Routes between two ranks
 gap between them: straight down from a node to the bottom of its rank, an S-curve across the
 gap, straight down into the next node. So no edge can pass through a node.
 
+Boxes are numbered canonically (units in run order, then ports, then dummy points, tensors by
+first use), so boxes with the same local graph share one ranked structure, and boxes that also
+have the same sizes share one set of coordinates: a model's repeated layers are laid out once.
+
 Coordinates are computed top-to-bottom; left-to-right diagrams are transposed by the caller.
 """
 
@@ -24,6 +28,10 @@ from dataclasses import dataclass, field
 from typing import Hashable
 
 Point = tuple[float, float]
+
+# vertex kinds in a box's local graph
+NODE, BOX, IN, OUT, DUMMY = range(5)
+_REAL = (NODE, BOX)
 
 
 @dataclass
@@ -60,36 +68,71 @@ class LayoutResult:
     groups: dict[int, Box]
     routes: list[list[Point]]  # one per input edge, same order
     crossings: int = 0
-    label_anchor: list[Point | None] = field(default_factory=list)  # where each edge's tensor label goes
 
 
 @dataclass
 class Structure:
-    """One box's local graph, ranked and ordered: ``layers`` lists per rank the units
-    (("n", id) nodes, ("s", id) child boxes), ("d", k) dummy points and ("in"/"out", key) ports."""
+    """One local graph, ranked and ordered, in canonical numbering. Vertices are the units
+    (0 .. units-1, in run order), then input ports, output ports and dummy points; tensors are
+    numbered by first use. Shared by every box with the same local graph."""
 
-    layers: list[list[Hashable]]
-    rank: dict[Hashable, int]
-    chains: dict[tuple[Hashable, Hashable, Hashable], list[Hashable]]
-    seg_pred: dict[Hashable, list[Hashable]]
-    seg_succ: dict[Hashable, list[Hashable]]
-    weight: dict[tuple[Hashable, Hashable], float]
-    src_port: dict[tuple[Hashable, Hashable], Hashable]
-    dst_port: dict[tuple[Hashable, Hashable], Hashable]
-    keys: dict[Hashable, list[Hashable]]
+    kind: list[int]
+    port_key: list[int]  # the tensor of a port vertex, -1 for others
+    in_port: dict[int, int]  # tensor -> its input port vertex
+    out_port: dict[int, int]
+    layers: list[list[int]]
+    rank: list[int]
+    chains: list[tuple[int, int, int, list[int]]]  # per local edge: (a, b, tensor, path through dummies)
+    segs: list[tuple[int, int, float, int, int]]  # (x, y, weight, tensor of x's port, of y's port; -1: centre)
+    seg_pred: list[list[int]]  # per vertex, the segments that end there
+    seg_succ: list[list[int]]
+    port_segs: list[int]  # segments that attach to a child box's port
+    unit_keys: dict[int, list[int]]  # the tensors leaving each unit
     crossings: int
     nranks: int
+    first_dummy: int
+
+
+@dataclass
+class BoxPlan:
+    """One box of a plan: its canonical structure and what the numbers stand for."""
+
+    units: list[Hashable]  # ("n", node id) and ("s", child box id), in run order
+    keys: list[Hashable]  # canonical tensor number -> the tensor's key
+    key_index: dict[Hashable, int]
+    structure: Structure
+
+    def tokens(self) -> list[Hashable]:
+        """Per vertex: ("n", id) / ("s", id) units, ("in"/"out", key) ports, ("d", k) dummies."""
+        st = self.structure
+        out: list[Hashable] = list(self.units)
+        for v in range(len(self.units), len(st.kind)):
+            k = st.kind[v]
+            out.append(("in" if k == IN else "out", self.keys[st.port_key[v]]) if k != DUMMY else ("d", v - st.first_dummy))
+        return out
+
+
+@dataclass
+class Plan:
+    """Everything about a layout that does not depend on sizes: per box (deepest first) its
+    structure; per edge the pieces (box, local edge number) it is made of."""
+
+    children: dict[int, list[int]]
+    depth: dict[int, int]
+    boxes: dict[int, BoxPlan]
+    pieces: list[list[tuple[int, int]]]
+    root: int
 
 
 @dataclass
 class _Local:
-    """One box's layout in its own frame."""
+    """One box's layout in its own frame: a box (x, y, w, h) per vertex (None for dummy
+    points) and a route per local edge."""
 
     w: float
     h: float
-    pos: dict[Hashable, Box]  # units (("n", id) / ("s", sid)) and ports (("in", key) / ("out", key))
-    routes: dict[tuple[Hashable, Hashable, Hashable], list[Point]]  # (unit a, unit b, key) -> points
-    crossings: int
+    boxes: list[tuple[float, float, float, float] | None]
+    routes: list[list[Point]]
 
 
 def layout_oriented(spec: LayoutSpec, lr: bool) -> LayoutResult:
@@ -105,21 +148,7 @@ def layout_oriented(spec: LayoutSpec, lr: bool) -> LayoutResult:
         {sid: Box(b.y, b.x, b.h, b.w) for sid, b in res.groups.items()},
         [[(y, x) for x, y in pts] for pts in res.routes],
         res.crossings,
-        [(a[1], a[0]) if a else None for a in res.label_anchor],
     )
-
-
-@dataclass
-class Plan:
-    """Everything about a layout that does not depend on sizes: per box its units in run
-    order and its ranked structure; per edge the local edges (box, (a, b, key)) it is made of."""
-
-    children: dict[int, list[int]]
-    depth: dict[int, int]
-    units: dict[int, list[Hashable]]
-    structures: dict[int, Structure]
-    pieces: list[list[tuple[int, tuple[Hashable, Hashable, Hashable]]]]
-    root: int
 
 
 def plan(spec: LayoutSpec) -> Plan:
@@ -139,17 +168,19 @@ def plan(spec: LayoutSpec) -> Plan:
 
     # Lift every edge into local edges, one per box level it passes through.
     local_edges: dict[int, list[tuple[Hashable, Hashable, Hashable]]] = defaultdict(list)
-    pieces: list[list[tuple[int, tuple[Hashable, Hashable, Hashable]]]] = []
+    raw_pieces: list[list[tuple[int, int]]] = []  # (box, position in the box's local edge list)
     for (u, v, key) in spec.edges:
         cu, cv = chain(spec.node_scope[u]), chain(spec.node_scope[v])
         k = 0
         while k < len(cu) and k < len(cv) and cu[k] == cv[k]:
             k += 1
         lca = cu[k - 1]
-        steps: list[tuple[int, tuple[Hashable, Hashable, Hashable]]] = []
+        steps: list[tuple[int, int]] = []
         inner: Hashable = ("n", u)
         for sid in reversed(cu[k:]):  # up and out of the source's boxes
-            steps.append((sid, (inner, ("out", key), key)))
+            le = local_edges[sid]
+            steps.append((sid, len(le)))
+            le.append((inner, ("out", key), key))
             inner = ("s", sid)
         top_a = inner
         down = []
@@ -157,11 +188,14 @@ def plan(spec: LayoutSpec) -> Plan:
         for sid in reversed(cv[k:]):
             down.append((sid, (("in", key), inner, key)))
             inner = ("s", sid)
-        steps.append((lca, (top_a, inner, key)))
-        steps.extend(reversed(down))
-        for sid, le in steps:
-            local_edges[sid].append(le)
-        pieces.append(steps)
+        le = local_edges[lca]
+        steps.append((lca, len(le)))
+        le.append((top_a, inner, key))
+        for sid, e in reversed(down):
+            le = local_edges[sid]
+            steps.append((sid, len(le)))
+            le.append(e)
+        raw_pieces.append(steps)
 
     units: dict[int, list[Hashable]] = defaultdict(list)
     # Order units by when they first ran: a box's call is one interval of the run, so this is
@@ -171,262 +205,349 @@ def plan(spec: LayoutSpec) -> Plan:
     for i, (nid, sid) in enumerate(spec.node_scope.items()):
         units[sid].append(("n", nid))
         first_seen[("n", nid)] = i
-        for s in chain(sid)[1:]:
-            first_seen.setdefault(("s", s), i)
-        filled.update(chain(sid))
-    structures: dict[int, Structure] = {}
-    ordered_units: dict[int, list[Hashable]] = {}
+        if sid not in filled:
+            for s in chain(sid)[1:]:
+                first_seen.setdefault(("s", s), i)
+            filled.update(chain(sid))
+    boxes: dict[int, BoxPlan] = {}
+    to_chain: dict[int, list[int]] = {}
+    shared: dict[tuple, Structure] = {}
     for sid in sorted(filled, key=lambda s: -len(chain(s))):  # deepest first
         members = units[sid] + [("s", c) for c in children[sid] if c in filled]
         members.sort(key=lambda u: first_seen.get(u, 0))
-        ordered_units[sid] = members
-        structures[sid] = _structure(members, local_edges[sid])
+        boxes[sid], to_chain[sid] = _canonical(members, local_edges[sid], shared)
+    pieces = [[(sid, to_chain[sid][i]) for sid, i in steps] for steps in raw_pieces]
     root = next(s for s, p in spec.scope_parent.items() if p is None)
-    return Plan(dict(children), {s: len(chain(s)) for s in filled}, ordered_units, structures, pieces, root)
+    return Plan(dict(children), {s: len(chain(s)) for s in filled}, boxes, pieces, root)
+
+
+def _canonical(units: list[Hashable], edges: list[tuple[Hashable, Hashable, Hashable]],
+               shared: dict[tuple, Structure]) -> tuple[BoxPlan, list[int]]:
+    """A box's local graph in canonical numbers, its structure (shared with identical boxes),
+    and for each of its raw local edges the number of the distinct local edge it is."""
+    index: dict[Hashable, int] = {u: i for i, u in enumerate(units)}
+    kinds = [NODE if u[0] == "n" else BOX for u in units]
+    key_index: dict[Hashable, int] = {}
+    keys: list[Hashable] = []
+    in_keys: dict[int, int] = {}  # tensor -> order among input ports
+    out_keys: dict[int, int] = {}
+    raw = []
+    for a, b, key in edges:
+        k = key_index.get(key)
+        if k is None:
+            k = key_index[key] = len(keys)
+            keys.append(key)
+        if a[0] == "in":
+            ai = -1 - in_keys.setdefault(k, len(in_keys))
+        else:
+            ai = index[a]
+        if b[0] == "out":
+            bi = -1 - out_keys.setdefault(k, len(out_keys))
+        else:
+            bi = index[b]
+        raw.append((ai, bi, k))
+    nu, n_in = len(units), len(in_keys)
+    distinct: dict[tuple[int, int, int], int] = {}
+    to_chain = []
+    for ai, bi, k in raw:
+        e = (ai if ai >= 0 else nu - 1 - ai, bi if bi >= 0 else nu + n_in - 1 - bi, k)
+        c = distinct.get(e)
+        if c is None:
+            c = distinct[e] = len(distinct)
+        to_chain.append(c)
+    ledges = list(distinct)
+    signature = (tuple(kinds), len(in_keys), len(out_keys), tuple(ledges))
+    st = shared.get(signature)
+    if st is None:
+        st = shared[signature] = _structure(kinds, list(in_keys), list(out_keys), ledges)
+    return BoxPlan(units, keys, key_index, st), to_chain
 
 
 def layout(spec: LayoutSpec) -> LayoutResult:
     p = plan(spec)
     locals_: dict[int, _Local] = {}
-    for sid, st in p.structures.items():  # deepest first
-        sizes = {u: spec.node_size[u[1]] if u[0] == "n" else (locals_[u[1]].w, locals_[u[1]].h) for u in p.units[sid]}
-        ports = {("s", c): locals_[c].pos for c in p.children.get(sid, []) if c in locals_}
-        locals_[sid] = _coordinates(st, sid, sizes, ports, spec, is_root=spec.scope_parent[sid] is None)
-    pieces, root = p.pieces, p.root
+    done: dict[tuple, _Local] = {}  # boxes with the same structure and sizes share coordinates
+    label_room = spec.label_width
+    for sid, bp in p.boxes.items():  # deepest first
+        st = bp.structure
+        sizes = []
+        for u in bp.units:
+            if u[0] == "n":
+                sizes.append(spec.node_size[u[1]])
+            else:
+                c = locals_[u[1]]
+                sizes.append((c.w, c.h))
+        src_off, dst_off = _port_offsets(bp, sizes, p.boxes, locals_)
+        room: dict[int, float] = {}  # a node's tensor label sits right of its outgoing edge
+        if label_room:
+            for a, ks in st.unit_keys.items():
+                if st.kind[a] == NODE:
+                    widths = [label_room[kk] for kk in (bp.keys[k] for k in ks) if kk in label_room]
+                    if widths:
+                        room[a] = max(widths)
+        header = spec.header.get(sid, (0.0, 0.0, 0.0, 0.0))
+        is_root = spec.scope_parent[sid] is None
+        signature = (id(st), tuple(sizes), tuple(src_off[i] for i in st.port_segs),
+                     tuple(dst_off[i] for i in st.port_segs), tuple(room.items()), header, is_root)
+        loc = done.get(signature)
+        if loc is None:
+            loc = done[signature] = _coordinates(st, sizes, src_off, dst_off, room, header, spec, is_root)
+        locals_[sid] = loc
 
     # Absolute positions, top-down.
-    origin: dict[int, Point] = {}
+    origin: dict[int, Point] = {p.root: (0.0, 0.0)}
     groups: dict[int, Box] = {}
     nodes: dict[int, Box] = {}
-    origin[root] = (0.0, 0.0)
     for sid in sorted(locals_, key=lambda s: p.depth[s]):
         ox, oy = origin[sid]
-        loc = locals_[sid]
-        for unit, b in loc.pos.items():
-            if unit[0] == "n":
-                nodes[unit[1]] = Box(ox + b.x, oy + b.y, b.w, b.h)
-            elif unit[0] == "s":
-                groups[unit[1]] = Box(ox + b.x, oy + b.y, b.w, b.h)
-                origin[unit[1]] = (ox + b.x, oy + b.y)
+        boxes = locals_[sid].boxes
+        for u, (bx, by, bw, bh) in zip(p.boxes[sid].units, boxes):
+            b = Box(ox + bx, oy + by, bw, bh)
+            if u[0] == "n":
+                nodes[u[1]] = b
+            else:
+                groups[u[1]] = b
+                origin[u[1]] = (b.x, b.y)
     routes: list[list[Point]] = []
-    anchors: list[Point | None] = []
-    for steps in pieces:
+    for steps in p.pieces:
         pts: list[Point] = []
-        for sid, le in steps:
+        for sid, ci in steps:
             ox, oy = origin[sid]
-            for (x, y) in locals_[sid].routes[le]:
-                p = (ox + x, oy + y)
-                if not pts or abs(pts[-1][0] - p[0]) > 1e-6 or abs(pts[-1][1] - p[1]) > 1e-6:
-                    pts.append(p)
+            for (x, y) in locals_[sid].routes[ci]:
+                q = (ox + x, oy + y)
+                if not pts or abs(pts[-1][0] - q[0]) > 1e-6 or abs(pts[-1][1] - q[1]) > 1e-6:
+                    pts.append(q)
         routes.append(pts)
-        anchors.append(pts[0] if pts else None)
-    rl = locals_[root]
-    return LayoutResult(rl.w, rl.h, nodes, groups, routes, sum(l.crossings for l in locals_.values()), anchors)
+    rl = locals_[p.root]
+    return LayoutResult(rl.w, rl.h, nodes, groups, routes, sum(bp.structure.crossings for bp in p.boxes.values()))
 
 
-def _structure(units: list[Hashable], edges: list[tuple[Hashable, Hashable, Hashable]]) -> Structure:
-    """Ranks, order within ranks and dummy points of one box's local graph: everything that
-    does not depend on sizes, so it is computed once (the interactive view reuses it)."""
-    # --- the local graph: units, ports, one edge per distinct (a, b, key)
-    seen: set[tuple[Hashable, Hashable, Hashable]] = set()
-    ledges = []
-    for e in edges:
-        if e not in seen:
-            seen.add(e)
-            ledges.append(e)
-    in_ports = list(dict.fromkeys(a for a, _, _ in ledges if isinstance(a, tuple) and a[0] == "in"))
-    out_ports = list(dict.fromkeys(b for _, b, _ in ledges if isinstance(b, tuple) and b[0] == "out"))
-    verts = list(units)  # execution order
-    succ: dict[Hashable, list[Hashable]] = defaultdict(list)
-    pred: dict[Hashable, list[Hashable]] = defaultdict(list)
+def _port_offsets(bp: BoxPlan, sizes: list[tuple[float, float]], boxes: dict[int, BoxPlan],
+                  locals_: dict[int, _Local]) -> tuple[list[float], list[float]]:
+    """Per segment, how far from a child box's centre its tensor's port lies (0: not a port)."""
+    st = bp.structure
+    src_off = [0.0] * len(st.segs)
+    dst_off = [0.0] * len(st.segs)
+    for i in st.port_segs:
+        x, y, _, sk, dk = st.segs[i]
+        for v, k, offs, out in ((x, sk, src_off, True), (y, dk, dst_off, False)):
+            if k < 0:
+                continue
+            child = bp.units[v][1]
+            cp = boxes[child]
+            ck = cp.key_index.get(bp.keys[k])
+            port = (cp.structure.out_port if out else cp.structure.in_port).get(ck) if ck is not None else None
+            if port is not None:
+                offs[i] = locals_[child].boxes[port][0] - sizes[v][0] / 2
+    return src_off, dst_off
+
+
+def _structure(unit_kinds: list[int], in_keys: list[int], out_keys: list[int],
+               ledges: list[tuple[int, int, int]]) -> Structure:
+    """Ranks, order within ranks and dummy points of one local graph: everything that does not
+    depend on sizes, so it is computed once (the interactive view reuses it)."""
+    nu = len(unit_kinds)
+    kind = unit_kinds + [IN] * len(in_keys) + [OUT] * len(out_keys)
+    port_key = [-1] * nu + in_keys + out_keys
+    in_port = {k: nu + i for i, k in enumerate(in_keys)}
+    out_port = {k: nu + len(in_keys) + i for i, k in enumerate(out_keys)}
+    nv = len(kind)
+    succ: list[list[int]] = [[] for _ in range(nv)]
+    pred: list[list[int]] = [[] for _ in range(nv)]
+    linked: set[int] = set()
     for a, b, _ in ledges:
-        if b not in succ[a]:
+        if a * nv + b not in linked:
+            linked.add(a * nv + b)
             succ[a].append(b)
             pred[b].append(a)
 
-    # --- ranks: longest path in execution order (units arrive topologically sorted)
-    rank: dict[Hashable, int] = {p: 0 for p in in_ports}
-    first = 1 if in_ports else 0
-    for v in verts:
-        ps = [rank[p] for p in pred[v] if p in rank]
+    # --- ranks: longest path in run order (units arrive topologically sorted)
+    rank = [-1] * nv
+    for v in in_port.values():
+        rank[v] = 0
+    first = 1 if in_keys else 0
+    for v in range(nu):
+        ps = [rank[q] for q in pred[v] if rank[q] >= 0]
         rank[v] = max(ps) + 1 if ps else first
-    for v in reversed(verts):  # pull sources down next to their first consumer
+    for v in range(nu - 1, -1, -1):  # pull sources down next to their first consumer
         if not pred[v] and succ[v]:
-            cons = [rank[s] for s in succ[v] if s in rank and s not in out_ports]
+            cons = [rank[s] for s in succ[v] if s < nu]
             if cons:
                 rank[v] = max(rank[v], min(cons) - 1)
-    last = max((rank[v] for v in verts), default=first) + 1
-    for p in out_ports:
-        rank[p] = last
-    nranks = last + 1 if out_ports else last
+    last = max(rank[:nu], default=first) + 1
+    for v in out_port.values():
+        rank[v] = last
+    nranks = last + 1 if out_keys else last
 
     # --- layers with dummy points on long edges
-    layers: list[list[Hashable]] = [[] for _ in range(nranks)]
-    for p in in_ports:
-        layers[0].append(p)
-    for v in verts:
+    layers: list[list[int]] = [[] for _ in range(nranks)]
+    layers[0].extend(in_port.values())
+    for v in range(nu):
         layers[rank[v]].append(v)
-    for p in out_ports:
-        layers[rank[p]].append(p)
-    chains: dict[tuple[Hashable, Hashable, Hashable], list[Hashable]] = {}
-    seg_succ: dict[Hashable, list[Hashable]] = defaultdict(list)
-    seg_pred: dict[Hashable, list[Hashable]] = defaultdict(list)
-    weight: dict[tuple[Hashable, Hashable], float] = {}
-    # where a segment attaches to a child box: the port of its tensor (None: the unit's centre)
-    src_port: dict[tuple[Hashable, Hashable], Hashable] = {}
-    dst_port: dict[tuple[Hashable, Hashable], Hashable] = {}
-    dcount = 0
+    for v in out_port.values():
+        layers[last].append(v)
+    chains: list[tuple[int, int, int, list[int]]] = []
+    segs: list[tuple[int, int, float, int, int]] = []
+    seg_at: dict[tuple[int, int], int] = {}
     for a, b, key in ledges:
         path = [a]
         for r in range(rank[a] + 1, rank[b]):
-            d = ("d", dcount)
-            dcount += 1
+            d = len(kind)
+            kind.append(DUMMY)
+            port_key.append(-1)
+            rank.append(r)
             layers[r].append(d)
-            rank[d] = r
             path.append(d)
         path.append(b)
-        chains[(a, b, key)] = path
+        chains.append((a, b, key, path))
         for i in range(len(path) - 1):
             x, y = path[i], path[i + 1]
-            if y not in seg_succ[x]:
-                seg_succ[x].append(y)
-                seg_pred[y].append(x)
+            kx, ky = kind[x], kind[y]
             # Long edges stay straight (dummy-dummy), and the main path beats a skip connection
             # when a node chooses between them (real-real over real-dummy).
-            both_dummy = x[0] == "d" and y[0] == "d"
-            weight[(x, y)] = 8.0 if both_dummy else 1.0 if (x[0] == "d" or y[0] == "d") else 3.0
-            src_port[(x, y)] = ("out", key) if i == 0 and x[0] == "s" else None
-            dst_port[(x, y)] = ("in", key) if i == len(path) - 2 and y[0] == "s" else None
+            w = 8.0 if kx == DUMMY and ky == DUMMY else 1.0 if (kx == DUMMY or ky == DUMMY) else 3.0
+            # where a segment attaches to a child box: the port of its tensor (-1: the unit's centre)
+            seg = (x, y, w, key if i == 0 and kx == BOX else -1, key if i == len(path) - 2 and ky == BOX else -1)
+            at = seg_at.get((x, y))
+            if at is None:
+                seg_at[(x, y)] = len(segs)
+                segs.append(seg)
+            else:
+                segs[at] = seg
+    nv = len(kind)
+    seg_pred: list[list[int]] = [[] for _ in range(nv)]
+    seg_succ: list[list[int]] = [[] for _ in range(nv)]
+    up: list[list[int]] = [[] for _ in range(nv)]
+    down: list[list[int]] = [[] for _ in range(nv)]
+    for i, (x, y, _, _, _) in enumerate(segs):
+        seg_succ[x].append(i)
+        seg_pred[y].append(i)
+        down[x].append(y)
+        up[y].append(x)
 
     # --- crossing reduction: barycentre sweeps, keep the best order seen
-    pos = {v: i for layer in layers for i, v in enumerate(layer)}
+    pos = [0] * nv
+    for layer in layers:
+        for i, v in enumerate(layer):
+            pos[v] = i
 
-    def sweep(down: bool) -> None:
-        rng = range(1, nranks) if down else range(nranks - 2, -1, -1)
+    def sweep(downward: bool) -> None:
+        rng = range(1, nranks) if downward else range(nranks - 2, -1, -1)
+        nb = up if downward else down
         for r in rng:
             layer = layers[r]
             if len(layer) < 2:
                 continue
-            nb = seg_pred if down else seg_succ
-            bary = {}
+            order = []
             for v in layer:
                 ns = nb[v]
-                bary[v] = sum(pos[n] for n in ns) / len(ns) if ns else pos[v]
-            layer.sort(key=lambda v: (bary[v], pos[v]))
-            for i, v in enumerate(layer):
+                order.append((sum(pos[n] for n in ns) / len(ns) if ns else pos[v], pos[v], v))
+            order.sort()
+            for i, (_, _, v) in enumerate(order):
+                layer[i] = v
                 pos[v] = i
 
     def count() -> int:
-        return sum(_crossings(layers[r], layers[r + 1], seg_succ, pos) for r in range(nranks - 1))
+        return sum(_crossings(layers[r], down, pos) for r in range(nranks - 1))
 
     best = count()
     best_layers = [list(l) for l in layers]
     for it in range(6):
         if best == 0:
             break
-        sweep(down=it % 2 == 0)
+        sweep(downward=it % 2 == 0)
         c = count()
         if c < best:
             best, best_layers = c, [list(l) for l in layers]
-    layers = best_layers
-    for layer in layers:
-        for i, v in enumerate(layer):
-            pos[v] = i
     # the tensors leaving each unit (a collapsed box in the viewer shows its tensors' labels too)
-    keys: dict[Hashable, list[Hashable]] = defaultdict(list)
+    unit_keys: dict[int, list[int]] = {}
     for a, _, key in ledges:
-        if a[0] in ("n", "s") and key not in keys[a]:
-            keys[a].append(key)
-    return Structure(layers, rank, chains, dict(seg_pred), dict(seg_succ), weight, src_port, dst_port, dict(keys),
-                     best, nranks)
+        if a < nu:
+            ks = unit_keys.setdefault(a, [])
+            if key not in ks:
+                ks.append(key)
+    port_segs = [i for i, s in enumerate(segs) if s[3] >= 0 or s[4] >= 0]
+    return Structure(kind, port_key, in_port, out_port, best_layers, rank, chains, segs, seg_pred, seg_succ,
+                     port_segs, unit_keys, best, nranks, nu + len(in_keys) + len(out_keys))
 
 
-def _coordinates(st: Structure, sid: int, sizes: dict[Hashable, tuple[float, float]],
-                 child_ports: dict[Hashable, dict[Hashable, Box]], spec: LayoutSpec, is_root: bool) -> _Local:
-    """Positions and routes of one box's units from their sizes (ported to the viewer's JS)."""
-    layers, rank, chains, nranks = st.layers, st.rank, st.chains, st.nranks
-    seg_pred, seg_succ, weight = st.seg_pred, st.seg_succ, st.weight
-    width: dict[Hashable, float] = {}
-    height: dict[Hashable, float] = {}
-    for layer in layers:
-        for v in layer:
-            if v[0] in ("in", "out"):
-                width[v], height[v] = 0.0, 0.0
-            elif v[0] == "d":
-                width[v], height[v] = spec.dummy_width, 0.0
-            else:
-                width[v], height[v] = sizes[v]
-
-    def offset(v: Hashable, port: Hashable) -> float:
-        ports = child_ports.get(v)
-        if port is None or not ports or port not in ports:
-            return 0.0
-        return ports[port].x - width[v] / 2
-
-    src_off = {seg: offset(seg[0], p) for seg, p in st.src_port.items()}
-    dst_off = {seg: offset(seg[1], p) for seg, p in st.dst_port.items()}
-    best = st.crossings
+def _coordinates(st: Structure, sizes: list[tuple[float, float]], src_off: list[float], dst_off: list[float],
+                 room: dict[int, float], header: tuple[float, float, float, float], spec: LayoutSpec,
+                 is_root: bool) -> _Local:
+    """Positions and routes of one box's vertices from their sizes (ported to the viewer's JS)."""
+    layers, rank, kind, nranks, segs = st.layers, st.rank, st.kind, st.nranks, st.segs
+    nv = len(kind)
+    width = [0.0] * nv
+    height = [0.0] * nv
+    for v, (w, h) in enumerate(sizes):
+        width[v], height[v] = w, h
+    for v in range(st.first_dummy, nv):
+        width[v] = spec.dummy_width
 
     # --- x coordinates
-    label_room = spec.label_width
-    room: dict[Hashable, float] = {}  # a node's tensor label sits right of its outgoing edge
-    for a, keys in st.keys.items():
-        if a[0] != "n":
-            continue
-        widths = [label_room[k] for k in keys if k in label_room]
-        if widths:
-            room[a] = max(widths)
+    node_gap, dummy_gap = spec.node_gap, spec.dummy_width
 
-    def sep(a: Hashable, b: Hashable) -> float:
-        gap = spec.node_gap if (a[0] not in ("d", "in", "out") and b[0] not in ("d", "in", "out")) else spec.dummy_width
+    def sep(a: int, b: int) -> float:
+        gap = node_gap if (kind[a] in _REAL and kind[b] in _REAL) else dummy_gap
         s = (width[a] + width[b]) / 2 + gap
         r = room.get(a)
         return max(s, r + 10.0) if r else s
 
     # The order within each layer is fixed now, and so are the gaps between neighbours.
     seps = [[sep(layer[i], layer[i + 1]) for i in range(len(layer) - 1)] for layer in layers]
-    x: dict[Hashable, float] = {}
+    x = [0.0] * nv
     for layer, gaps in zip(layers, seps):
         cur = 0.0
         for i, v in enumerate(layer):
             if i:
                 cur += gaps[i - 1]
             x[v] = cur
+    # Per vertex and direction: its neighbours as (vertex, offset added, offset taken, weight),
+    # and how strongly it holds on to them. Where a real unit and a dummy point want the same
+    # place, the unit wins and the long edge steps aside.
+    towards: list[list[list[tuple[int, float, float, float]]]] = [[], []]
+    pull: list[list[float]] = [[], []]
+    for v in range(nv):
+        factor = 0.002 if kind[v] == DUMMY else 4.0
+        for d, ids in ((0, st.seg_pred[v]), (1, st.seg_succ[v])):
+            if d == 0:
+                cand = [(segs[i][0], src_off[i], dst_off[i], segs[i][2]) for i in ids]
+            else:
+                cand = [(segs[i][1], dst_off[i], src_off[i], segs[i][2]) for i in ids]
+            towards[d].append(cand)
+            pull[d].append(sum(c[3] for c in cand) * factor if cand else 0.05)
     for it in range(6):
         down = it % 2 == 0
         rng = range(1, nranks) if down else range(nranks - 2, -1, -1)
+        near, strength = towards[0 if down else 1], pull[0 if down else 1]
         for r in rng:
             layer = layers[r]
+            # A weighted median of the neighbours (an L1 optimum) lines edges up exactly,
+            # where a mean would leave every edge a little slanted.
             if len(layer) == 1:  # a lone unit simply goes where its neighbours are
                 v = layer[0]
-                if down:
-                    cand = [(x[p] + src_off[(p, v)] - dst_off[(p, v)], weight[(p, v)]) for p in seg_pred.get(v, ())]
-                else:
-                    cand = [(x[s] + dst_off[(v, s)] - src_off[(v, s)], weight[(v, s)]) for s in seg_succ.get(v, ())]
-                if cand:
-                    x[v] = _weighted_median(cand)
+                cand = near[v]
+                if len(cand) == 1:
+                    n, plus, minus, _ = cand[0]
+                    x[v] = x[n] + plus - minus
+                elif cand:
+                    x[v] = _weighted_median([(x[n] + plus - minus, w) for n, plus, minus, w in cand])
                 continue
-            targets, weights = [], []
+            targets = []
             for v in layer:
-                # A weighted median of the neighbours (an L1 optimum) lines edges up exactly,
-                # where a mean would leave every edge a little slanted.
-                if down:
-                    cand = [(x[p] + src_off[(p, v)] - dst_off[(p, v)], weight[(p, v)]) for p in seg_pred.get(v, ())]
-                else:
-                    cand = [(x[s] + dst_off[(v, s)] - src_off[(v, s)], weight[(v, s)]) for s in seg_succ.get(v, ())]
-                if cand:
-                    targets.append(_weighted_median(cand))
-                    # Where a real unit and a dummy point want the same place, the unit wins
-                    # and the long edge steps aside.
-                    weights.append(sum(w for _, w in cand) * (0.002 if v[0] == "d" else 4.0))
+                cand = near[v]
+                if len(cand) == 1:
+                    n, plus, minus, _ = cand[0]
+                    targets.append(x[n] + plus - minus)
+                elif cand:
+                    targets.append(_weighted_median([(x[n] + plus - minus, w) for n, plus, minus, w in cand]))
                 else:
                     targets.append(x[v])
-                    weights.append(0.05)
-            for v, xv in zip(layer, _place(targets, weights, seps[r])):
+            for v, xv in zip(layer, _place(targets, [strength[v] for v in layer], seps[r])):
                 x[v] = xv
 
     # --- y coordinates: ranks stacked, units top-aligned in their band
-    head_rank, head_order, min_order, min_rank = spec.header.get(sid, (0.0, 0.0, 0.0, 0.0))
+    head_rank, head_order, min_order, min_rank = header
     pad = 0.0 if is_root else spec.pad
     top_pad = pad + head_rank
     band_top: list[float] = []
@@ -434,100 +555,83 @@ def _coordinates(st: Structure, sid: int, sizes: dict[Hashable, tuple[float, flo
     y = 0.0
     for r, layer in enumerate(layers):
         h = max((height[v] for v in layer), default=0.0)
-        band_top.append(y)
-        band_bottom.append(y + h)
+        band_top.append(y + top_pad)
+        band_bottom.append(y + h + top_pad)
         y += h + (spec.rank_gap if r < nranks - 1 else 0.0)
     content_h = max(y, min_rank)
 
     # --- frame: shift so content starts inside the padding; box size
-    lefts = [x[v] - width[v] / 2 for layer in layers for v in layer]
-    rights = [x[v] + width[v] / 2 for layer in layers for v in layer]
+    min_x = min(x[v] - width[v] / 2 for v in range(nv))
+    max_x = max(x[v] + width[v] / 2 for v in range(nv))
     # leave room on the right for the labels of the rightmost units
     for a, r in room.items():
-        rights.append(x[a] + r + 6.0)
-    min_x, max_x = min(lefts), max(rights)
+        max_x = max(max_x, x[a] + r + 6.0)
     inner_w = max(max_x - min_x, min_order)
     extra = (inner_w - (max_x - min_x)) / 2
     shift_x = pad + head_order - min_x + extra
     w = inner_w + 2 * pad + head_order
-    shift_y = top_pad
     h = content_h + top_pad + pad
-    pos_out: dict[Hashable, Box] = {}
-    for layer in layers:
-        for v in layer:
-            if v[0] == "d":
-                continue
-            bx = x[v] + shift_x - width[v] / 2
-            by = band_top[rank[v]] + shift_y
-            if v[0] == "in":
-                by = 0.0
-            elif v[0] == "out":
-                by = h
-            pos_out[v] = Box(bx, by, width[v], height[v])
+    boxes: list[tuple[float, float, float, float] | None] = [None] * nv
+    for v in range(st.first_dummy):
+        k = kind[v]
+        by = 0.0 if k == IN else h if k == OUT else band_top[rank[v]]
+        boxes[v] = (x[v] + shift_x - width[v] / 2, by, width[v], height[v])
 
     # --- routes between units, in this box's frame
-    def attach_bottom(v: Hashable, off: float) -> Point:
-        if v[0] == "in":
-            return (pos_out[v].x, 0.0)
-        b = pos_out[v]
-        return (b.x + b.w / 2 + off, b.y + b.h)
-
-    def attach_top(v: Hashable, off: float) -> Point:
-        if v[0] == "out":
-            return (pos_out[v].x, h)
-        b = pos_out[v]
-        return (b.x + b.w / 2 + off, b.y)
-
-    routes: dict[tuple[Hashable, Hashable, Hashable], list[Point]] = {}
-    for le, path in chains.items():
-        a, b = path[0], path[-1]
-        so = src_off[(path[0], path[1])]
-        do = dst_off[(path[-2], path[-1])]
-        start = attach_bottom(a, so)
-        pts = [start]
+    routes: list[list[Point]] = []
+    for a, b, _, path in st.chains:
+        ba, bb = boxes[a], boxes[b]
+        if kind[a] == IN:
+            start = (ba[0], 0.0)
+        else:
+            start = (ba[0] + ba[2] / 2 + src_off[_seg_of(st, path[0], path[1])], ba[1] + ba[3])
         # leave a node (or enter through the box's title band) straight before any bend
-        pts.append((start[0], band_bottom[rank[a]] + shift_y))
+        pts = [start, (start[0], band_bottom[rank[a]])]
         for d in path[1:-1]:
             dx = x[d] + shift_x
-            pts.append((dx, band_top[rank[d]] + shift_y))
-            pts.append((dx, band_bottom[rank[d]] + shift_y))
-        end = attach_top(b, do)
-        if b[0] != "out":
-            pts.append((end[0], band_top[rank[b]] + shift_y))
-        pts.append(end)
-        routes[le] = pts
-    return _Local(w, h, pos_out, routes, best)
+            pts.append((dx, band_top[rank[d]]))
+            pts.append((dx, band_bottom[rank[d]]))
+        if kind[b] == OUT:
+            pts.append((bb[0], h))
+        else:
+            ex = bb[0] + bb[2] / 2 + dst_off[_seg_of(st, path[-2], path[-1])]
+            pts.append((ex, band_top[rank[b]]))
+            pts.append((ex, bb[1]))
+        routes.append(pts)
+    return _Local(w, h, boxes, routes)
 
 
-def _crossings(upper: list[Hashable], lower: list[Hashable], succ: dict, pos: dict) -> int:
-    """Edge crossings between two adjacent layers (a simple O(E log E) inversion count)."""
-    pairs = sorted((pos[u], pos[v]) for u in upper for v in succ.get(u, ()) if v in pos)
-    seq = [p[1] for p in pairs]
-    return _inversions(seq)
+def _seg_of(st: Structure, x: int, y: int) -> int:
+    for i in st.seg_succ[x]:
+        if st.segs[i][1] == y:
+            return i
+    raise KeyError((x, y))
+
+
+def _crossings(upper: list[int], down: list[list[int]], pos: list[int]) -> int:
+    """Edge crossings between a layer and the next (an inversion count)."""
+    pairs = sorted([(pos[u], pos[v]) for u in upper for v in down[u]])
+    return _inversions([p[1] for p in pairs])
 
 
 def _inversions(seq: list[int]) -> int:
-    if len(seq) < 2:
+    n = len(seq)
+    if n < 2:
         return 0
+    if n < 24:  # quadratic is quicker for the short layers most boxes have
+        return sum(1 for i in range(n) for j in range(i + 1, n) if seq[i] > seq[j])
     # Fenwick tree over target positions
     m = max(seq) + 2
     tree = [0] * (m + 1)
     inv = 0
     for i, v in enumerate(seq):
-        j = v + 1
-        s = 0
-        k = m
-        # count already-seen values greater than v
-        while k > 0:
-            s += tree[k]
-            k -= k & -k
-        k = j
-        le = 0
+        k = v + 1
+        le = 0  # already-seen values <= v
         while k > 0:
             le += tree[k]
             k -= k & -k
-        inv += s - le
-        k = j
+        inv += i - le
+        k = v + 1
         while k <= m:
             tree[k] += 1
             k += k & -k
@@ -558,17 +662,21 @@ def _place(targets: list[float], weights: list[float], seps: list[float]) -> lis
     for i in range(1, n):
         offset[i] = offset[i - 1] + seps[i - 1]
     # pool adjacent violators on y = x - offset, which must be non-decreasing
-    blocks: list[list[float]] = []  # [weighted sum, weight, count]
+    sums: list[float] = []
+    mass: list[float] = []
+    counts: list[int] = []
     for t, w, o in zip(targets, weights, offset):
-        blocks.append([(t - o) * w, w, 1])
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
-            s, ww, c = blocks.pop()
-            blocks[-1][0] += s
-            blocks[-1][1] += ww
-            blocks[-1][2] += c
+        s, ww, c = (t - o) * w, w, 1
+        while sums and sums[-1] / mass[-1] > s / ww:
+            s += sums.pop()
+            ww += mass.pop()
+            c += counts.pop()
+        sums.append(s)
+        mass.append(ww)
+        counts.append(c)
     out = []
     i = 0
-    for s, w, c in blocks:
+    for s, w, c in zip(sums, mass, counts):
         val = s / w
         for _ in range(c):
             out.append(val + offset[i])

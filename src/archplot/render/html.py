@@ -103,24 +103,23 @@ def _view_data(g: Graph, opts: DiagramOptions, thumbs: dict[str, bytes] | None =
                                "rx": lk.rx, "dash": lk.dash, "stack": lk.stacked, "c": True},
                        "info": {"title": f"{s.path or 'model'} · {mtype}", "rows": rows}}
     structures = {}
-    index: dict[int, dict[tuple, int]] = {}
-    for sid, st in p.structures.items():
-        chains = list(st.chains.items())
-        index[sid] = {le: i for i, (le, _) in enumerate(chains)}
+    for sid, bp in p.boxes.items():
+        st, tok = bp.structure, [_tok(t) for t in bp.tokens()]
+        port = [None] + [_tok(("out", k)) for k in bp.keys]  # -1 (no port) -> None
+        inport = [None] + [_tok(("in", k)) for k in bp.keys]
         structures[sid] = {
-            "u": [_tok(u) for u in p.units[sid]],
-            "L": [[_tok(v) for v in layer] for layer in st.layers],
-            "S": [[_tok(a), _tok(b), w, _tok(st.src_port[(a, b)]) if st.src_port.get((a, b)) else None,
-                   _tok(st.dst_port[(a, b)]) if st.dst_port.get((a, b)) else None] for (a, b), w in st.weight.items()],
-            "C": [[_tok(a), _tok(b), _key(k), [_tok(v) for v in path]] for (a, b, k), path in chains],
-            "K": {_tok(a): [_key(k) for k in keys] for a, keys in st.keys.items()},
+            "u": tok[:len(bp.units)],
+            "L": [[tok[v] for v in layer] for layer in st.layers],
+            "S": [[tok[a], tok[b], w, port[sk + 1], inport[dk + 1]] for a, b, w, sk, dk in st.segs],
+            "C": [[tok[a], tok[b], _key(bp.keys[k]), [tok[v] for v in path]] for a, b, k, path in st.chains],
+            "K": {tok[a]: [_key(bp.keys[k]) for k in ks] for a, ks in st.unit_keys.items()},
             "H": list(prep.spec.header.get(sid, (0.0, 0.0, 0.0, 0.0))),
         }
-    pieces = [[[sid, index[sid][le]] for sid, le in steps] for steps in p.pieces]
+    pieces = [[[sid, ci] for sid, ci in steps] for steps in p.pieces]
     edges = [[e.source, e.target, _key((e.source, e.source_output)), prep.label.get((e.source, e.source_output))]
              for e in g.edges]
     return {
-        "nodes": nodes, "scopes": scopes, "root": p.root, "order": list(p.structures),
+        "nodes": nodes, "scopes": scopes, "root": p.root, "order": list(p.boxes),
         "children": {sid: cs for sid, cs in p.children.items()}, "structures": structures, "pieces": pieces,
         "edges": edges, "labelWidth": {_key(k): w for k, w in prep.spec.label_width.items()},
     }, prep.spec

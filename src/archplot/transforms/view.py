@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
+from .._bulk import bulk
 from ..graph import Edge, Graph, Node, Scope
 from ..graph.model import adjacency
 from .structure import node_hash, scope_hashes
@@ -65,6 +66,11 @@ def _hashes(origin: Graph) -> tuple[dict[int, str], dict[int, str]]:
 
 
 def derive(origin: Graph, view: View) -> Graph:
+    with bulk():
+        return _derive(origin, view)
+
+
+def _derive(origin: Graph, view: View) -> Graph:
     scope_h, node_h = _hashes(origin)
     scopes = {sid: Scope(s.id, s.path, s.call, s.parent, s.repeat, list(s.repeat_paths), scope_h.get(sid, ""))
               for sid, s in origin.scopes.items()}
