@@ -35,9 +35,11 @@ class Diagram:
             from .styles.classic import STYLES
 
             self.scene = STYLES[style](graph, style_options)
-            self._geometry = _scene_geometry(self.scene)
-            self.stats = {"nodes": len(self._geometry["nodes"]), "edges": len(graph.edges), "crossings": 0}
+            geometry = _scene_geometry(self.scene)
+            self._geometry = lambda: geometry
+            self.stats = {"nodes": len(geometry["nodes"]), "edges": len(graph.edges), "crossings": 0}
         self._svg: str | None = None
+        self._geometry_data: dict[str, Any] | None = None
 
     # -- outputs -------------------------------------------------------------------------------
 
@@ -135,7 +137,9 @@ class Diagram:
 
     def geometry(self) -> dict[str, Any]:
         """The drawn picture as data: sizes and positions of nodes and module boxes, edge routes."""
-        return self._geometry
+        if self._geometry_data is None:
+            self._geometry_data = self._geometry()
+        return self._geometry_data
 
     # -- notebooks -----------------------------------------------------------------------------
 

@@ -135,13 +135,13 @@ class _Local:
     routes: list[list[Point]]
 
 
-def layout_oriented(spec: LayoutSpec, lr: bool) -> LayoutResult:
+def layout_oriented(spec: LayoutSpec, lr: bool, at: Point = (0.0, 0.0)) -> LayoutResult:
     """:func:`layout` with node sizes and results in picture coordinates; for left-to-right
     diagrams sizes go in transposed and boxes and routes come out transposed back."""
     if not lr:
-        return layout(spec)
+        return layout(spec, at)
     spec.node_size = {nid: (h, w) for nid, (w, h) in spec.node_size.items()}
-    res = layout(spec)
+    res = layout(spec, (at[1], at[0]))
     return LayoutResult(
         res.height, res.width,
         {nid: Box(b.y, b.x, b.h, b.w) for nid, b in res.nodes.items()},
@@ -263,7 +263,8 @@ def _canonical(units: list[Hashable], edges: list[tuple[Hashable, Hashable, Hash
     return BoxPlan(units, keys, key_index, st), to_chain
 
 
-def layout(spec: LayoutSpec) -> LayoutResult:
+def layout(spec: LayoutSpec, at: Point = (0.0, 0.0)) -> LayoutResult:
+    """Boxes of nodes and module boxes and edge routes, the top left corner at ``at``."""
     p = plan(spec)
     locals_: dict[int, _Local] = {}
     done: dict[tuple, _Local] = {}  # boxes with the same structure and sizes share coordinates
@@ -295,7 +296,7 @@ def layout(spec: LayoutSpec) -> LayoutResult:
         locals_[sid] = loc
 
     # Absolute positions, top-down.
-    origin: dict[int, Point] = {p.root: (0.0, 0.0)}
+    origin: dict[int, Point] = {p.root: at}
     groups: dict[int, Box] = {}
     nodes: dict[int, Box] = {}
     for sid in sorted(locals_, key=lambda s: p.depth[s]):
@@ -310,13 +311,17 @@ def layout(spec: LayoutSpec) -> LayoutResult:
                 origin[u[1]] = (b.x, b.y)
     routes: list[list[Point]] = []
     for steps in p.pieces:
-        pts: list[Point] = []
-        for sid, ci in steps:
+        sid, ci = steps[0]
+        ox, oy = origin[sid]
+        pts = [(ox + x, oy + y) for x, y in locals_[sid].routes[ci]]
+        for sid, ci in steps[1:]:  # a piece starts where the last one ended: at a port
             ox, oy = origin[sid]
-            for (x, y) in locals_[sid].routes[ci]:
-                q = (ox + x, oy + y)
-                if not pts or abs(pts[-1][0] - q[0]) > 1e-6 or abs(pts[-1][1] - q[1]) > 1e-6:
-                    pts.append(q)
+            piece = locals_[sid].routes[ci]
+            x, y = piece[0]
+            q = (ox + x, oy + y)
+            if abs(pts[-1][0] - q[0]) > 1e-6 or abs(pts[-1][1] - q[1]) > 1e-6:
+                pts.append(q)
+            pts.extend([(ox + x, oy + y) for x, y in piece[1:]])
         routes.append(pts)
     rl = locals_[p.root]
     return LayoutResult(rl.w, rl.h, nodes, groups, routes, sum(bp.structure.crossings for bp in p.boxes.values()))
@@ -597,7 +602,11 @@ def _coordinates(st: Structure, sizes: list[tuple[float, float]], src_off: list[
             ex = bb[0] + bb[2] / 2 + dst_off[_seg_of(st, path[-2], path[-1])]
             pts.append((ex, band_top[rank[b]]))
             pts.append((ex, bb[1]))
-        routes.append(pts)
+        route = [pts[0]]
+        for q in pts[1:]:  # a node as tall as its rank ends where its band does
+            if abs(route[-1][0] - q[0]) > 1e-6 or abs(route[-1][1] - q[1]) > 1e-6:
+                route.append(q)
+        routes.append(route)
     return _Local(w, h, boxes, routes)
 
 

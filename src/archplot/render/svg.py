@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
-
 import base64
+import re
+from xml.sax.saxutils import escape, quoteattr
 
 from .scene import Circle, Group, Image, Item, Path, Polygon, Rect, Scene, Text, path_commands
 from .text import FONT_STACK
 
 
-def _n(v: float) -> str:
-    s = f"{v:.1f}"
-    return s[:-2] if s.endswith(".0") else s
+class _Numbers(dict):
+    """Numbers as SVG text, one decimal, no trailing ".0"; remembered, since coordinates repeat."""
+
+    def __missing__(self, v: float) -> str:
+        s = "%.1f" % (v + 0.0)  # + 0.0: -0.0 prints as 0
+        s = self[v] = s[:-2] if s[-2:] == ".0" else s
+        return s
+
+
+_N = _Numbers()
+
+
+_SPECIAL = re.compile(r"[&<>\"'\n\r\t]")
+
+
+def _attr(v: object) -> str:
+    """An attribute value, quoted; model names can hold anything, so escape what needs it."""
+    if type(v) is int:
+        return f'"{v}"'
+    s = str(v)
+    return f'"{s}"' if _SPECIAL.search(s) is None else quoteattr(s)
+
+
+def _text(s: str) -> str:
+    return escape(s) if ("&" in s or "<" in s or ">" in s) else s
 
 
 def _data(d: dict) -> str:
-    return "".join(f" data-{k}={quoteattr(str(v))}" for k, v in d.items())
+    return "".join([f" data-{k}={_attr(v)}" for k, v in d.items()]) if d else ""
 
 
 def _paint(fill: str | None, stroke: str | None, width: float = 1.0, dash=None, opacity: float = 1.0) -> str:
@@ -24,50 +46,67 @@ def _paint(fill: str | None, stroke: str | None, width: float = 1.0, dash=None, 
     if stroke:
         out += f' stroke="{stroke}"'
         if width != 1.0:
-            out += f' stroke-width="{_n(width)}"'
+            out += f' stroke-width="{_N[width]}"'
         if dash:
-            out += f' stroke-dasharray="{_n(dash[0])} {_n(dash[1])}"'
+            out += f' stroke-dasharray="{_N[dash[0]]} {_N[dash[1]]}"'
     if opacity != 1.0:
-        out += f' opacity="{_n(opacity) if opacity >= 0.1 else round(opacity, 2)}"'
+        out += f' opacity="{_N[opacity] if opacity >= 0.1 else round(opacity, 2)}"'
     return out
 
 
-def _item(it: Item, out: list[str]) -> None:
-    if isinstance(it, Rect):
-        rx = f' rx="{_n(it.rx)}"' if it.rx else ""
-        out.append(f'<rect x="{_n(it.x)}" y="{_n(it.y)}" width="{_n(it.w)}" height="{_n(it.h)}"{rx}'
-                   f'{_paint(it.fill, it.stroke, it.stroke_width, it.dash, it.opacity)}{_data(it.data)}/>')
-    elif isinstance(it, Text):
-        weight = ' font-weight="bold"' if it.bold else ""
-        anchor = f' text-anchor="{it.anchor}"' if it.anchor != "start" else ""
-        if it.halo:
-            anchor += f' stroke="{it.halo}" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
-        out.append(f'<text x="{_n(it.x)}" y="{_n(it.y)}" font-size="{_n(it.size)}"{weight}{anchor} fill="{it.fill}"'
-                   f'{_data(it.data)}>{escape(it.text)}</text>')
-    elif isinstance(it, Path):
-        d = " ".join(c + " ".join(_n(v) for v in vals) for c, vals in path_commands(it.points, it.curve))
-        out.append(f'<path d="{d}"{_paint(None, it.stroke, it.width, it.dash, it.opacity)}{_data(it.data)}/>')
-    elif isinstance(it, Polygon):
-        pts = " ".join(f"{_n(x)},{_n(y)}" for x, y in it.points)
-        out.append(f'<polygon points="{pts}"{_paint(it.fill, it.stroke, it.stroke_width, None, it.opacity)}{_data(it.data)}/>')
-    elif isinstance(it, Circle):
-        out.append(f'<circle cx="{_n(it.cx)}" cy="{_n(it.cy)}" r="{_n(it.r)}"'
-                   f'{_paint(it.fill, it.stroke, it.stroke_width)}{_data(it.data)}/>')
-    elif isinstance(it, Image):
-        href = "data:image/png;base64," + base64.b64encode(it.png).decode("ascii")
-        out.append(f'<image x="{_n(it.x)}" y="{_n(it.y)}" width="{_n(it.w)}" height="{_n(it.h)}" '
-                   f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{href}"{_data(it.data)}/>')
-    elif isinstance(it, Group):
-        out.append(f"<g{_data(it.data)}>")
-        if it.tooltip:
-            out.append(f"<title>{escape(it.tooltip)}</title>")
-        for sub in it.items:
-            _item(sub, out)
-        out.append("</g>")
+def _rect(it: Rect, out: list[str]) -> None:
+    rx = f' rx="{_N[it.rx]}"' if it.rx else ""
+    out.append(f'<rect x="{_N[it.x]}" y="{_N[it.y]}" width="{_N[it.w]}" height="{_N[it.h]}"{rx}'
+               f'{_paint(it.fill, it.stroke, it.stroke_width, it.dash, it.opacity)}{_data(it.data)}/>')
+
+
+def _text_item(it: Text, out: list[str]) -> None:
+    weight = ' font-weight="bold"' if it.bold else ""
+    anchor = f' text-anchor="{it.anchor}"' if it.anchor != "start" else ""
+    if it.halo:
+        anchor += f' stroke="{it.halo}" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
+    out.append(f'<text x="{_N[it.x]}" y="{_N[it.y]}" font-size="{_N[it.size]}"{weight}{anchor} fill="{it.fill}"'
+               f'{_data(it.data)}>{_text(it.text)}</text>')
+
+
+def _path(it: Path, out: list[str]) -> None:
+    N = _N
+    d = " ".join([c + " ".join([N[v] for v in vals]) for c, vals in path_commands(it.points, it.curve)])
+    out.append(f'<path d="{d}"{_paint(None, it.stroke, it.width, it.dash, it.opacity)}{_data(it.data)}/>')
+
+
+def _polygon(it: Polygon, out: list[str]) -> None:
+    N = _N
+    pts = " ".join([f"{N[x]},{N[y]}" for x, y in it.points])
+    out.append(f'<polygon points="{pts}"{_paint(it.fill, it.stroke, it.stroke_width, None, it.opacity)}{_data(it.data)}/>')
+
+
+def _circle(it: Circle, out: list[str]) -> None:
+    out.append(f'<circle cx="{_N[it.cx]}" cy="{_N[it.cy]}" r="{_N[it.r]}"'
+               f'{_paint(it.fill, it.stroke, it.stroke_width)}{_data(it.data)}/>')
+
+
+def _image(it: Image, out: list[str]) -> None:
+    href = "data:image/png;base64," + base64.b64encode(it.png).decode("ascii")
+    out.append(f'<image x="{_N[it.x]}" y="{_N[it.y]}" width="{_N[it.w]}" height="{_N[it.h]}" '
+               f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{href}"{_data(it.data)}/>')
+
+
+def _group(it: Group, out: list[str]) -> None:
+    out.append(f"<g{_data(it.data)}>")
+    if it.tooltip:
+        out.append(f"<title>{_text(it.tooltip)}</title>")
+    for sub in it.items:
+        _WRITERS[type(sub)](sub, out)
+    out.append("</g>")
+
+
+_WRITERS = {Rect: _rect, Text: _text_item, Path: _path, Polygon: _polygon, Circle: _circle, Image: _image,
+            Group: _group}
 
 
 def to_svg(scene: Scene) -> str:
-    w, h = _n(scene.width), _n(scene.height)
+    w, h = _N[scene.width], _N[scene.height]
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
         f'font-family={quoteattr(FONT_STACK)}>'
@@ -77,6 +116,8 @@ def to_svg(scene: Scene) -> str:
     if scene.background:
         out.append(f'<rect width="100%" height="100%" fill="{scene.background}"/>')
     for it in scene.items:
-        _item(it, out)
+        _WRITERS[type(it)](it, out)
     out.append("</svg>")
+    if len(_N) > 100_000:
+        _N.clear()
     return "\n".join(out) + "\n"

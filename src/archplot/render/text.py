@@ -17,11 +17,12 @@ def _metrics() -> dict:
     return json.loads((FONT_DIR / "metrics.json").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=65536)  # labels repeat: every block of a model has the same ones
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Width in pixels of ``text`` set in the bundled font at ``size`` px."""
     table = _metrics()["bold" if bold else "regular"]
     fallback = table.get("M", 0.9)
-    return size * sum(table.get(ch, fallback) for ch in text)
+    return size * sum([table.get(ch, fallback) for ch in text])
 
 
 def ascent(size: float) -> float:

@@ -7,11 +7,11 @@ returns a Scene (for the backends) and the geometry as data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 from ..errors import InputError
 from ..graph import Graph, Node
-from ..layout import Box, LayoutSpec, layout_oriented
+from ..layout import LayoutSpec, layout_oriented
 from ..render.scene import Group, Path, Polygon, Rect, Scene, Text
 from ..render.scene import Image as SceneImage
 from ..render.text import text_width
@@ -73,7 +73,7 @@ class _NodeLook:
 @dataclass
 class Built:
     scene: Scene
-    geometry: dict[str, Any]
+    geometry: Callable[[], dict[str, Any]]  # made when asked for: big diagrams rarely need it
     stats: dict[str, Any] = field(default_factory=dict)
 
 
@@ -269,13 +269,11 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
     p = prepare(g, opts)
     theme, looks, label, titles, spec = p.theme, p.looks, p.label, p.titles, p.spec
     lr = opts.direction == "LR"
-    res = layout_oriented(spec, lr)
-    width, height = res.width, res.height
     title_h = (TITLE + 14) if opts.title else 0.0
-    ox, oy = MARGIN, MARGIN + title_h
-    nodes = {nid: _shift(b, ox, oy) for nid, b in res.nodes.items()}
-    groups = {sid: _shift(b, ox, oy) for sid, b in res.groups.items()}
-    routes = [[(x + ox, y + oy) for x, y in pts] for pts in res.routes]
+    oy = MARGIN + title_h
+    res = layout_oriented(spec, lr, (MARGIN, oy))
+    width, height = res.width, res.height
+    nodes, groups, routes = res.nodes, res.groups, res.routes
 
     items: list[Any] = []
     box_titles: list[Text] = []
@@ -299,9 +297,7 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
                                halo=fill))
 
     # edges
-    edge_geo = []
     for e, pts in zip(g.edges, routes):
-        edge_geo.append({"source": e.source, "target": e.target, "points": [[round(x, 1), round(y, 1)] for x, y in pts]})
         if len(pts) < 2:
             continue
         head = _arrow_head(pts, lr)
@@ -372,19 +368,18 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
     total_w = max(content_w, (text_width(opts.title, TITLE + 2, True) + 2 * MARGIN) if opts.title else 0.0)
     total_h = oy + height + MARGIN + (legend_h + 18 if legend_h else 0.0)
     scene = Scene(round(total_w, 1), round(total_h, 1), items, theme.background, title=opts.title)
-    geometry = {
-        "width": scene.width, "height": scene.height,
-        "nodes": [{"id": nid, "x": round(b.x, 1), "y": round(b.y, 1), "width": round(b.w, 1), "height": round(b.h, 1)}
-                  for nid, b in nodes.items()],
-        "groups": [{"path": g.scopes[sid].path, "scope": sid, "x": round(b.x, 1), "y": round(b.y, 1),
-                    "width": round(b.w, 1), "height": round(b.h, 1)} for sid, b in groups.items()],
-        "edges": edge_geo,
-    }
+    def geometry() -> dict[str, Any]:
+        return {
+            "width": scene.width, "height": scene.height,
+            "nodes": [{"id": nid, "x": round(b.x, 1), "y": round(b.y, 1), "width": round(b.w, 1),
+                       "height": round(b.h, 1)} for nid, b in nodes.items()],
+            "groups": [{"path": g.scopes[sid].path, "scope": sid, "x": round(b.x, 1), "y": round(b.y, 1),
+                        "width": round(b.w, 1), "height": round(b.h, 1)} for sid, b in groups.items()],
+            "edges": [{"source": e.source, "target": e.target, "points": [[round(x, 1), round(y, 1)] for x, y in pts]}
+                      for e, pts in zip(g.edges, routes)],
+        }
+
     return Built(scene, geometry, {"crossings": res.crossings, "nodes": len(nodes), "edges": len(g.edges)})
-
-
-def _shift(b: Box, dx: float, dy: float) -> Box:
-    return Box(b.x + dx, b.y + dy, b.w, b.h)
 
 
 def _shorten(pts: list[tuple[float, float]], by: float) -> list[tuple[float, float]]:
