@@ -521,7 +521,11 @@ def _coordinates(st: Structure, sizes: list[tuple[float, float]], src_off: list[
                 cand = [(segs[i][1], dst_off[i], src_off[i], segs[i][2]) for i in ids]
             towards[d].append(cand)
             pull[d].append(sum(c[3] for c in cand) * factor if cand else 0.05)
+    still = 0  # sweeps in a row that moved nothing: two (one each way) mean a fixed point
     for it in range(6):
+        if still == 2:
+            break
+        still += 1
         down = it % 2 == 0
         rng = range(1, nranks) if down else range(nranks - 2, -1, -1)
         near, strength = towards[0 if down else 1], pull[0 if down else 1]
@@ -534,9 +538,14 @@ def _coordinates(st: Structure, sizes: list[tuple[float, float]], src_off: list[
                 cand = near[v]
                 if len(cand) == 1:
                     n, plus, minus, _ = cand[0]
-                    x[v] = x[n] + plus - minus
+                    xv = x[n] + plus - minus
                 elif cand:
-                    x[v] = _weighted_median([(x[n] + plus - minus, w) for n, plus, minus, w in cand])
+                    xv = _weighted_median([(x[n] + plus - minus, w) for n, plus, minus, w in cand])
+                else:
+                    continue
+                if xv != x[v]:
+                    x[v] = xv
+                    still = 0
                 continue
             targets = []
             for v in layer:
@@ -548,8 +557,20 @@ def _coordinates(st: Structure, sizes: list[tuple[float, float]], src_off: list[
                     targets.append(_weighted_median([(x[n] + plus - minus, w) for n, plus, minus, w in cand]))
                 else:
                     targets.append(x[v])
-            for v, xv in zip(layer, _place(targets, [strength[v] for v in layer], seps[r])):
-                x[v] = xv
+            if len(layer) == 2:  # the common case (a node beside a long edge), solved inline
+                ta, tb = targets
+                gap = seps[r][0]
+                if tb - ta < gap:
+                    wa, wb = strength[layer[0]], strength[layer[1]]
+                    ta = ((tb - gap) * wb + ta * wa) / (wb + wa)
+                    tb = ta + gap
+                targets = (ta, tb)
+            else:
+                targets = _place(targets, [strength[v] for v in layer], seps[r])
+            for v, xv in zip(layer, targets):
+                if xv != x[v]:
+                    x[v] = xv
+                    still = 0
 
     # --- y coordinates: ranks stacked, units top-aligned in their band
     head_rank, head_order, min_order, min_rank = header
@@ -665,8 +686,11 @@ def _weighted_median(values: list[tuple[float, float]]) -> float:
 def _place(targets: list[float], weights: list[float], seps: list[float]) -> list[float]:
     """Positions closest to ``targets`` (weighted least squares) with x[i+1] - x[i] >= seps[i]."""
     n = len(targets)
-    if n == 0:
-        return []
+    for i in range(n - 1):
+        if targets[i + 1] - targets[i] < seps[i]:
+            break
+    else:  # already far enough apart: every unit gets its wish
+        return targets
     offset = [0.0] * n
     for i in range(1, n):
         offset[i] = offset[i - 1] + seps[i - 1]

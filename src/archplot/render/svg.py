@@ -4,10 +4,32 @@ from __future__ import annotations
 
 import base64
 import re
+from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
 from .scene import Circle, Group, Image, Item, Path, Polygon, Rect, Scene, Text, path_commands
 from .text import FONT_STACK
+
+
+def _path_data(points: list[tuple[float, float]], curve: str | None) -> str:
+    """The d attribute: the commands of scene.path_commands, written straight out."""
+    if curve is None or len(points) < 2:
+        return " ".join([c + " ".join([_N[v] for v in vals]) for c, vals in path_commands(points, curve)])
+    N = _N
+    x0, y0 = points[0]
+    parts = [f"M{N[x0]} {N[y0]}"]
+    vertical = curve == "v"
+    for x1, y1 in points[1:]:
+        if vertical and abs(x0 - x1) > 0.5:
+            m = N[(y0 + y1) / 2]
+            parts.append(f"C{N[x0]} {m} {N[x1]} {m} {N[x1]} {N[y1]}")
+        elif not vertical and abs(y0 - y1) > 0.5:
+            m = N[(x0 + x1) / 2]
+            parts.append(f"C{m} {N[y0]} {m} {N[y1]} {N[x1]} {N[y1]}")
+        else:
+            parts.append(f"L{N[x1]} {N[y1]}")
+        x0, y0 = x1, y1
+    return " ".join(parts)
 
 
 class _Numbers(dict):
@@ -41,6 +63,7 @@ def _data(d: dict) -> str:
     return "".join([f" data-{k}={_attr(v)}" for k, v in d.items()]) if d else ""
 
 
+@lru_cache(maxsize=4096)  # a diagram has few distinct paints
 def _paint(fill: str | None, stroke: str | None, width: float = 1.0, dash=None, opacity: float = 1.0) -> str:
     out = f' fill="{fill}"' if fill else ' fill="none"'
     if stroke:
@@ -57,7 +80,7 @@ def _paint(fill: str | None, stroke: str | None, width: float = 1.0, dash=None, 
 def _rect(it: Rect, out: list[str]) -> None:
     rx = f' rx="{_N[it.rx]}"' if it.rx else ""
     out.append(f'<rect x="{_N[it.x]}" y="{_N[it.y]}" width="{_N[it.w]}" height="{_N[it.h]}"{rx}'
-               f'{_paint(it.fill, it.stroke, it.stroke_width, it.dash, it.opacity)}{_data(it.data)}/>')
+               f'{_paint(it.fill, it.stroke, it.stroke_width, it.dash, it.opacity)}{_data(it.data) if it.data else ""}/>')
 
 
 def _text_item(it: Text, out: list[str]) -> None:
@@ -66,30 +89,29 @@ def _text_item(it: Text, out: list[str]) -> None:
     if it.halo:
         anchor += f' stroke="{it.halo}" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
     out.append(f'<text x="{_N[it.x]}" y="{_N[it.y]}" font-size="{_N[it.size]}"{weight}{anchor} fill="{it.fill}"'
-               f'{_data(it.data)}>{_text(it.text)}</text>')
+               f'{_data(it.data) if it.data else ""}>{_text(it.text)}</text>')
 
 
 def _path(it: Path, out: list[str]) -> None:
-    N = _N
-    d = " ".join([c + " ".join([N[v] for v in vals]) for c, vals in path_commands(it.points, it.curve)])
-    out.append(f'<path d="{d}"{_paint(None, it.stroke, it.width, it.dash, it.opacity)}{_data(it.data)}/>')
+    d = _path_data(it.points, it.curve)
+    out.append(f'<path d="{d}"{_paint(None, it.stroke, it.width, it.dash, it.opacity)}{_data(it.data) if it.data else ""}/>')
 
 
 def _polygon(it: Polygon, out: list[str]) -> None:
     N = _N
     pts = " ".join([f"{N[x]},{N[y]}" for x, y in it.points])
-    out.append(f'<polygon points="{pts}"{_paint(it.fill, it.stroke, it.stroke_width, None, it.opacity)}{_data(it.data)}/>')
+    out.append(f'<polygon points="{pts}"{_paint(it.fill, it.stroke, it.stroke_width, None, it.opacity)}{_data(it.data) if it.data else ""}/>')
 
 
 def _circle(it: Circle, out: list[str]) -> None:
     out.append(f'<circle cx="{_N[it.cx]}" cy="{_N[it.cy]}" r="{_N[it.r]}"'
-               f'{_paint(it.fill, it.stroke, it.stroke_width)}{_data(it.data)}/>')
+               f'{_paint(it.fill, it.stroke, it.stroke_width)}{_data(it.data) if it.data else ""}/>')
 
 
 def _image(it: Image, out: list[str]) -> None:
     href = "data:image/png;base64," + base64.b64encode(it.png).decode("ascii")
     out.append(f'<image x="{_N[it.x]}" y="{_N[it.y]}" width="{_N[it.w]}" height="{_N[it.h]}" '
-               f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{href}"{_data(it.data)}/>')
+               f'preserveAspectRatio="none" style="image-rendering:pixelated" href="{href}"{_data(it.data) if it.data else ""}/>')
 
 
 def _group(it: Group, out: list[str]) -> None:

@@ -34,7 +34,10 @@
   }
 
   function place(targets, weights, seps) {
-    const n = targets.length; if (!n) return [];
+    const n = targets.length;
+    let apart = true;
+    for (let i = 0; i < n - 1; i++) if (targets[i + 1] - targets[i] < seps[i]) { apart = false; break; }
+    if (apart) return targets;  // already far enough apart: every unit gets its wish
     const offset = new Array(n).fill(0);
     for (let i = 1; i < n; i++) offset[i] = offset[i - 1] + seps[i - 1];
     const blocks = [];
@@ -92,14 +95,19 @@
     S.L.forEach((layer, r) => { let cur = 0; layer.forEach((v, i) => { if (i) cur += seps[r][i - 1]; x[v] = cur; }); });
     const candDown = (v) => (pred[v] || []).map((p) => [x[p] + srcOff[p + "|" + v] - dstOff[p + "|" + v], segW[p + "|" + v]]);
     const candUp = (v) => (succ[v] || []).map((s) => [x[s] + dstOff[v + "|" + s] - srcOff[v + "|" + s], segW[v + "|" + s]]);
-    for (let it = 0; it < 6; it++) {
+    let still = 0;  // sweeps in a row that moved nothing: two (one each way) mean a fixed point
+    for (let it = 0; it < 6 && still < 2; it++) {
+      still++;
       const down = it % 2 === 0;
       for (let step = 0; step < nr - 1; step++) {
         const r = down ? 1 + step : nr - 2 - step;
         const layer = S.L[r];
         if (layer.length === 1) {
           const cand = down ? candDown(layer[0]) : candUp(layer[0]);
-          if (cand.length) x[layer[0]] = weightedMedian(cand);
+          if (cand.length) {
+            const xv = weightedMedian(cand);
+            if (xv !== x[layer[0]]) { x[layer[0]] = xv; still = 0; }
+          }
           continue;
         }
         const targets = [], weights = [];
@@ -112,7 +120,7 @@
           } else { targets.push(x[v]); weights.push(0.05); }
         }
         const xs = place(targets, weights, seps[r]);
-        layer.forEach((v, i) => { x[v] = xs[i]; });
+        layer.forEach((v, i) => { if (xs[i] !== x[v]) { x[v] = xs[i]; still = 0; } });
       }
     }
     const [headRank, headOrder, minOrder, minRank] = S.H;
