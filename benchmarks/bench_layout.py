@@ -62,7 +62,7 @@ def dot_layout_json(dot_text: str, timeout: float) -> dict | None:
     return json.loads(r.stdout)
 
 
-def _segments_dot(layout: dict) -> list[tuple[int, list[tuple[float, float]]]]:
+def segments_dot(layout: dict) -> list[tuple[int, list[tuple[float, float]]]]:
     out = []
     for i, e in enumerate(layout.get("edges", [])):
         for op in e.get("_draw_", []):
@@ -71,7 +71,7 @@ def _segments_dot(layout: dict) -> list[tuple[int, list[tuple[float, float]]]]:
     return out
 
 
-def _segments_archplot(d: archplot.Diagram) -> list:
+def segments_archplot(d: archplot.Diagram) -> list:
     from archplot.render.scene import sample_path
 
     curve = "h" if d.options.direction == "LR" else "v"
@@ -151,9 +151,9 @@ def main() -> None:
         if have_dot:
             td, status = dot_svg(dot_text, args.dot_timeout)
             if len(d.graph.nodes) < 1000:
-                ca = str(count_crossings(_segments_archplot(d)))
+                ca = str(count_crossings(segments_archplot(d)))
                 layout = dot_layout_json(dot_text, args.dot_timeout)
-                cd = str(count_crossings(_segments_dot(layout))) if layout else "timeout"
+                cd = str(count_crossings(segments_dot(layout))) if layout else "timeout"
         dt = status if td is None else f"{td:.2f}"
         ratio = f"{td / ta:.1f}×" if td else "-"
         print(f"{name:28} {len(d.graph.nodes):>6} {ta:>11.2f} {dt:>9} {ratio:>13} {ca:>12} {cd:>14}", flush=True)

@@ -305,23 +305,29 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
                             Polygon(head, theme.edge, None)],
                            data={"source": e.source, "target": e.target}))
     items.extend(box_titles)
-    # right of where the tensor leaves its producer, unless one of its edges bends right there
-    start: dict[Hashable, tuple[float, float]] = {}
-    bends_right: set[Hashable] = set()
+    # Right of where a tensor leaves its producer, unless an edge from there bends right (and
+    # none bends left). Several outputs of one node (a split, a chunk) leave from the same
+    # point: one label per distinct text there, stacked, not drawn over each other.
+    at_point: dict[tuple[float, float], list[str]] = {}
+    bends: dict[tuple[float, float], set[int]] = {}
     for e, pts in zip(g.edges, routes):
         key = (e.source, e.source_output)
         if key not in label or not pts:
             continue
-        start.setdefault(key, pts[0])
-        if len(pts) > 2 and pts[2][0] > pts[0][0] + 0.5:
-            bends_right.add(key)
-    for key, (x0, y0) in start.items():
-        if lr:
-            items.append(Text(x0 + 4, y0 - 4, label[key], EDGE_LABEL, theme.muted))
-        else:
-            left = key in bends_right
-            items.append(Text(x0 - 5 if left else x0 + 5, y0 + EDGE_LABEL + 3, label[key], EDGE_LABEL,
-                              theme.muted, anchor="end" if left else "start"))
+        texts = at_point.setdefault(pts[0], [])
+        if label[key] not in texts:
+            texts.append(label[key])
+        if len(pts) > 2 and abs(pts[2][0] - pts[0][0]) > 0.5:
+            bends.setdefault(pts[0], set()).add(1 if pts[2][0] > pts[0][0] else -1)
+    for (x0, y0), texts in at_point.items():
+        left = bends.get((x0, y0)) == {1}
+        for i, text in enumerate(texts):
+            dy = i * (EDGE_LABEL + 2)
+            if lr:
+                items.append(Text(x0 + 4, y0 - 4 - dy, text, EDGE_LABEL, theme.muted))
+            else:
+                items.append(Text(x0 - 5 if left else x0 + 5, y0 + EDGE_LABEL + 3 + dy, text, EDGE_LABEL,
+                                  theme.muted, anchor="end" if left else "start"))
 
     # nodes
     for nid, b in nodes.items():
