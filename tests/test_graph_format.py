@@ -79,3 +79,19 @@ def test_networkx(resnet_graph):
     assert G.nodes[conv]["attrs"]["kernel_size"] == [7, 7]
     (_, _, data), = G.in_edges(conv, data=True)
     assert data["shape"] == [1, 3, 224, 224]
+
+
+def test_node_copy_keeps_every_field():
+    from dataclasses import fields
+
+    from archplot import Node
+
+    values = {}
+    for i, f in enumerate(fields(Node)):
+        values[f.name] = {"id": 7, "scope": 3, "params": 11, "repeat": 2, "dynamic": True, "collapsed": True}.get(
+            f.name, [f"v{i}"] if "shapes" in f.name or f.name in ("repeat_paths", "parts") else
+            {f"k{i}": i} if f.name in ("attrs", "param_shapes") else f"value{i}")
+    node = Node(**values)
+    clone = node.copy()
+    assert clone is not node and clone == node
+    assert all(getattr(clone, name) == value for name, value in values.items())

@@ -49,6 +49,12 @@ class Node:
     structure: str = ""
     parts: list[dict[str, Any]] = field(default_factory=list)
 
+    def copy(self) -> "Node":
+        """A shallow copy (several times quicker than ``copy.copy`` on a slotted class)."""
+        return Node(self.id, self.kind, self.type, self.name, self.path, self.scope, self.attrs, self.params,
+                    self.param_shapes, self.in_shapes, self.out_shapes, self.dynamic, self.collapsed, self.repeat,
+                    self.repeat_paths, self.structure, self.parts)
+
 
 @dataclass(slots=True)
 class Edge:

@@ -9,7 +9,6 @@ merge single-child wrappers, group very large modules.
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
@@ -76,7 +75,7 @@ def _derive(origin: Graph, view: View) -> Graph:
               for sid, s in origin.scopes.items()}
     # Steps assign new values to node fields and never change the origin's lists in place,
     # so a shallow copy of each node is enough.
-    nodes = {nid: copy.copy(n) for nid, n in origin.nodes.items()}
+    nodes = {nid: n.copy() for nid, n in origin.nodes.items()}
     for nid, h in node_h.items():
         nodes[nid].structure = h
     w = _Work(nodes, list(origin.edges), scopes, {i: [i] for i in origin.nodes})
