@@ -124,8 +124,15 @@ def real_graphs() -> dict[str, archplot.Graph]:
         out["resnet50"] = archplot.trace(torchvision.models.resnet50(), input_size=(1, 3, 224, 224))
         out["inception_v3"] = archplot.trace(torchvision.models.inception_v3(init_weights=False, aux_logits=False),
                                              input_size=(1, 3, 299, 299))
-    cfg = transformers.BertConfig(num_hidden_layers=4)
-    out["bert-4L"] = archplot.trace(transformers.BertModel(cfg), input_size=(1, 16), dtypes=torch.long)
+        out["densenet121"] = archplot.trace(torchvision.models.densenet121(), input_size=(1, 3, 224, 224))
+    ids = {"input_size": (1, 16), "dtypes": torch.long}
+    out["bert-4L"] = archplot.trace(transformers.BertModel(transformers.BertConfig(num_hidden_layers=4)), **ids)
+    out["gpt2-2L"] = archplot.trace(transformers.GPT2Model(transformers.GPT2Config(n_layer=2)).eval(), **ids)
+    out["t5-encoder-2L"] = archplot.trace(transformers.T5EncoderModel(transformers.T5Config(
+        num_layers=2, d_model=64, d_ff=128, num_heads=4, vocab_size=100)).eval(), **ids)
+    out["llama-2L"] = archplot.trace(transformers.LlamaModel(transformers.LlamaConfig(
+        num_hidden_layers=2, hidden_size=256, intermediate_size=512, num_attention_heads=4, num_key_value_heads=2,
+        vocab_size=1000)).eval(), **ids)
     return out
 
 

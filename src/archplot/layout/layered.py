@@ -464,6 +464,12 @@ def _structure(unit_kinds: list[int], in_keys: list[int], out_keys: list[int],
         c = count()
         if c < best:
             best, best_layers = c, [list(l) for l in layers]
+    if best:
+        layers = best_layers
+        for layer in layers:
+            for i, v in enumerate(layer):
+                pos[v] = i
+        best -= _transpose(layers, up, down, pos)
     # the tensors leaving each unit (a collapsed box in the viewer shows its tensors' labels too)
     unit_keys: dict[int, list[int]] = {}
     for a, _, key in ledges:
@@ -636,6 +642,36 @@ def _seg_of(st: Structure, x: int, y: int) -> int:
         if st.segs[i][1] == y:
             return i
     raise KeyError((x, y))
+
+
+def _transpose(layers: list[list[int]], up: list[list[int]], down: list[list[int]], pos: list[int]) -> int:
+    """Swap neighbours within a layer while that removes crossings (dot's "transpose" step, which
+    catches what barycentres miss); returns how many crossings went away."""
+
+    def pair(u: int, v: int) -> int:  # crossings among the edges of u and v, u left of v
+        c = 0
+        for nb in (up, down):
+            pv = [pos[b] for b in nb[v]]
+            if pv:
+                for a in nb[u]:
+                    pa = pos[a]
+                    c += sum(1 for q in pv if q < pa)
+        return c
+
+    gained = 0
+    for _ in range(8):
+        before = gained
+        for layer in layers:
+            for i in range(len(layer) - 1):
+                u, v = layer[i], layer[i + 1]
+                d = pair(u, v) - pair(v, u)
+                if d > 0:
+                    layer[i], layer[i + 1] = v, u
+                    pos[u], pos[v] = i + 1, i
+                    gained += d
+        if gained == before:
+            break
+    return gained
 
 
 def _crossings(upper: list[int], down: list[list[int]], pos: list[int]) -> int:
