@@ -52,19 +52,20 @@ def open_page(browser, tmp_path):
         p.close()
 
 
-def resnet50_diagram(depth=2):
+def resnet50_diagram(depth=2, direction="TB"):
     with torch.device("meta"):
         model = torchvision.models.resnet50()
-    return archplot.draw(model, input_size=(1, 3, 224, 224), depth=depth)
+    return archplot.draw(model, input_size=(1, 3, 224, 224), depth=depth, direction=direction)
 
 
 def _same(a, b, tol=0.05):
     return all(abs(a[k] - b[k]) <= tol for k in ("x", "y", "width", "height"))
 
 
-@pytest.mark.parametrize("depth", [1, 2, None])
-def test_same_geometry_as_the_static_diagram(open_page, depth):
-    d = resnet50_diagram(depth) if depth else archplot.draw(archplot.examples.residual_block(), input_size=(1, 8, 8, 8))
+@pytest.mark.parametrize("depth,direction", [(1, "TB"), (2, "TB"), (None, "TB"), (2, "LR"), (None, "LR")])
+def test_same_geometry_as_the_static_diagram(open_page, depth, direction):
+    d = (resnet50_diagram(depth, direction) if depth else
+         archplot.draw(archplot.examples.residual_block(), input_size=(1, 8, 8, 8), direction=direction))
     page = open_page(d)
     js = page.evaluate("archplot.geometry()")
     static = d.geometry()
@@ -83,6 +84,13 @@ def test_same_geometry_as_the_static_diagram(open_page, depth):
     groups = {g["path"]: g for g in static["groups"]}
     for g in js["groups"]:
         assert _same(g, groups[g["path"]]), g["path"]
+    # edges flow as in the static picture: down, or right in a left-to-right one
+    axis = 1 if direction == "TB" else 0
+    for e in js["edges"]:
+        assert e["points"][-1][axis] > e["points"][-2][axis], e
+    exported = page.evaluate("archplot.exportSVG()")
+    assert exported.count("<polygon") == len([e for e in js["edges"] if len(e["points"]) > 1])
+    assert "1×256×56×56" in exported or depth is None  # tensor labels are exported too
     assert page.errors == []
 
 

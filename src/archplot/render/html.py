@@ -131,7 +131,7 @@ def html_data(graph: Graph, options: DiagramOptions) -> dict[str, Any]:
     from ..transforms.view import derive, origin_of, view_of
 
     thumbs = options.thumbnails
-    opts = replace(options, direction="TB", thumbnails=None)
+    opts = replace(options, thumbnails=None)
     origin, view = origin_of(graph), view_of(graph)
     open_view = replace(view, collapsed=frozenset())
     folded = derive(origin, open_view)
@@ -143,6 +143,7 @@ def html_data(graph: Graph, options: DiagramOptions) -> dict[str, Any]:
     theme = get_theme(opts.theme)
     return {
         "title": opts.title,
+        "lr": opts.direction == "LR",
         "views": views,
         "initial": {"collapsed": initial, "fold": True},
         "consts": {"dummy_width": spec.dummy_width, "node_gap": spec.node_gap, "rank_gap": spec.rank_gap,

@@ -7,6 +7,9 @@
   "use strict";
   const DATA = JSON.parse(document.getElementById("archplot-data").textContent);
   const C = DATA.consts, T = DATA.theme;
+  // Left-to-right pictures are laid out top-to-bottom with every size transposed, then
+  // transposed back, as archplot/layout/layered.py's layout_oriented does.
+  const LR = !!DATA.lr;
   const canvas = document.getElementById("ap-canvas");
   const ctx = canvas.getContext("2d");
   const FONT = "'DejaVu Sans', Verdana, 'Bitstream Vera Sans', Geneva, sans-serif";
@@ -192,17 +195,17 @@
       const S = V.structures[sid];
       const size = {}, childPorts = {};
       for (const u of S.u) {
-        if (u[0] === "n") { const n = V.nodes[+u.slice(1)]; size[u] = [n.w, n.h]; }
+        if (u[0] === "n") { const n = V.nodes[+u.slice(1)]; size[u] = LR ? [n.h, n.w] : [n.w, n.h]; }
         else {
           const c = +u.slice(1);
           if (state[c] === "box") { const lc = cache.get(c); size[u] = [lc.w, lc.h]; childPorts[u] = lc.pos; }
-          else { const look = V.scopes[c].col; size[u] = [look.w, look.h]; }
+          else { const look = V.scopes[c].col; size[u] = LR ? [look.h, look.w] : [look.w, look.h]; }
         }
       }
       cache.set(sid, coordinates(sid, S, size, childPorts, sid === V.root));
     }
     // absolute positions, top-down
-    const origin = {}; origin[V.root] = [C.margin, C.margin + C.title_h];
+    const origin = {}; origin[V.root] = LR ? [C.margin + C.title_h, C.margin] : [C.margin, C.margin + C.title_h];
     const nodes = {}, groups = {}, cnodes = {};
     for (const sid of V.order.slice().reverse()) {
       if (state[sid] !== "box") continue;
@@ -241,7 +244,13 @@
       edges.push({ a, b, key: e[2], label: e[3], pts, index: i });
     });
     const root = cache.get(V.root);
-    L = { nodes, groups, cnodes, edges, state, width: root.w + 2 * C.margin, height: root.h + 2 * C.margin + C.title_h };
+    if (LR) {
+      const flip = (b) => ({ x: b.y, y: b.x, w: b.h, h: b.w });
+      for (const m of [nodes, groups, cnodes]) for (const k in m) m[k] = flip(m[k]);
+      for (const e of edges) e.pts = e.pts.map(([x, y]) => [y, x]);
+    }
+    const [rw, rh] = LR ? [root.h, root.w] : [root.w, root.h];
+    L = { nodes, groups, cnodes, edges, state, width: rw + 2 * C.margin, height: rh + 2 * C.margin + C.title_h };
     return L;
   }
 
@@ -255,11 +264,42 @@
     cur.arcTo(x, y + h, x, y, r); cur.arcTo(x, y, x + w, y, r); cur.closePath();
   }
 
+  function arrowHead(pts) {  // the last piece of every route runs along the rank axis
+    const [x, y] = pts[pts.length - 1];
+    return LR ? [[x, y], [x - 7, y - 3.5], [x - 7, y + 3.5]] : [[x, y], [x - 3.5, y - 7], [x + 3.5, y - 7]];
+  }
+
+  // Tensor labels as the static picture places them: right of where a tensor leaves its
+  // producer (above it, left to right), left when its edges bend only right; one per distinct
+  // text at a point, stacked.
+  function tensorLabels() {
+    const at = new Map();
+    for (const e of L.edges) {
+      if (!e.label || e.pts.length < 2) continue;
+      const [x0, y0] = e.pts[0], k = x0 + "," + y0;
+      let a = at.get(k);
+      if (!a) { a = { x: x0, y: y0, texts: [], bends: new Set() }; at.set(k, a); }
+      if (!a.texts.includes(e.label)) a.texts.push(e.label);
+      if (e.pts.length > 2 && Math.abs(e.pts[2][0] - x0) > 0.5) a.bends.add(e.pts[2][0] > x0 ? 1 : -1);
+    }
+    const out = [];
+    for (const a of at.values()) {
+      const left = !LR && a.bends.size === 1 && a.bends.has(1);
+      a.texts.forEach((text, i) => {
+        const dy = i * (C.edge_label + 2);
+        if (LR) out.push({ x: a.x + 4, y: a.y - 4 - dy, text, anchor: "start" });
+        else out.push({ x: left ? a.x - 5 : a.x + 5, y: a.y + C.edge_label + 3 + dy, text, anchor: left ? "end" : "start" });
+      });
+    }
+    return out;
+  }
+
   function pathOf(pts) {
     cur.beginPath(); cur.moveTo(pts[0][0], pts[0][1]);
     for (let i = 1; i < pts.length; i++) {
       const [x0, y0] = pts[i - 1], [x1, y1] = pts[i];
-      if (Math.abs(x0 - x1) > 0.5) { const my = (y0 + y1) / 2; cur.bezierCurveTo(x0, my, x1, my, x1, y1); }
+      if (!LR && Math.abs(x0 - x1) > 0.5) { const my = (y0 + y1) / 2; cur.bezierCurveTo(x0, my, x1, my, x1, y1); }
+      else if (LR && Math.abs(y0 - y1) > 0.5) { const mx = (x0 + x1) / 2; cur.bezierCurveTo(mx, y0, mx, y1, x1, y1); }
       else cur.lineTo(x1, y1);
     }
   }
@@ -334,8 +374,8 @@
       c.globalAlpha = rel && !(rel.has(e.a) && rel.has(e.b)) ? 0.15 : 1;
       c.strokeStyle = rel && rel.has(e.a) && rel.has(e.b) ? T.highlight : T.edge;
       pathOf(e.pts); c.stroke();
-      const [x, y] = e.pts[e.pts.length - 1];
-      c.beginPath(); c.moveTo(x, y); c.lineTo(x - 3.5, y - 7); c.lineTo(x + 3.5, y - 7); c.closePath(); c.fillStyle = c.strokeStyle; c.fill();
+      const head = arrowHead(e.pts);
+      c.beginPath(); c.moveTo(...head[0]); c.lineTo(...head[1]); c.lineTo(...head[2]); c.closePath(); c.fillStyle = c.strokeStyle; c.fill();
     }
     c.globalAlpha = 1;
     for (const sid of order) {
@@ -346,20 +386,8 @@
       c.strokeText(V.scopes[sid].title, b.x + 8, b.y + C.group_title + 5);
       c.fillStyle = T.muted; c.fillText(V.scopes[sid].title, b.x + 8, b.y + C.group_title + 5);
     }
-    // tensor labels: right of where a tensor leaves its producer, left if one of its edges bends right
-    const starts = {}, right = new Set();
-    for (const e of L.edges) {
-      if (!e.label || e.pts.length < 2) continue;
-      if (!(e.key in starts)) starts[e.key] = [e.pts[0], e.label];
-      if (e.pts.length > 2 && e.pts[2][0] > e.pts[0][0] + 0.5) right.add(e.key);
-    }
     c.font = C.edge_label + "px " + FONT; c.fillStyle = T.muted;
-    for (const k in starts) {
-      const [[x0, y0], text] = starts[k];
-      const left = right.has(k);
-      c.textAlign = left ? "right" : "left";
-      c.fillText(text, left ? x0 - 5 : x0 + 5, y0 + C.edge_label + 3);
-    }
+    for (const t of tensorLabels()) { c.textAlign = t.anchor === "end" ? "right" : "left"; c.fillText(t.text, t.x, t.y); }
     for (const id in L.nodes) {
       const b = L.nodes[id]; if (!visible(b, vp)) continue;
       c.globalAlpha = dim("n" + id) ? 0.25 : 1;
@@ -423,8 +451,16 @@
   }
 
   function start() {
-    // readable first: full width up to natural size, from the top; "fit" shows everything
-    const cw = canvas.clientWidth;
+    // readable first: full width up to natural size, from the top (full height, from the left,
+    // in a left-to-right picture); "fit" shows everything
+    const cw = canvas.clientWidth, ch = canvas.clientHeight;
+    if (LR) {
+      zoom = Math.min(1, ch / L.height);
+      if (L.width * zoom < cw) { fit(); return; }
+      panX = 0; panY = (ch - L.height * zoom) / 2;
+      draw();
+      return;
+    }
     zoom = Math.min(1, cw / L.width);
     if (L.height * zoom < canvas.clientHeight) { fit(); return; }
     panX = (cw - L.width * zoom) / 2; panY = 0;
@@ -507,16 +543,20 @@
     out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${L.width.toFixed(1)}" height="${L.height.toFixed(1)}" font-family="${esc(FONT)}">`);
     out.push(`<rect width="100%" height="100%" fill="${T.background}"/>`);
     for (const sid in L.groups) { const b = L.groups[sid]; out.push(`<rect x="${b.x.toFixed(1)}" y="${b.y.toFixed(1)}" width="${b.w.toFixed(1)}" height="${b.h.toFixed(1)}" rx="8" fill="${T.group_fills[0]}" stroke="${T.group_stroke}"/>`); out.push(text(b.x + 8, b.y + C.group_title + 5, V.scopes[sid].title, C.group_title, true, T.muted, "start")); }
+    const f = (v) => v.toFixed(1);
     for (const e of L.edges) {
       if (e.pts.length < 2) continue;
-      let d = `M${e.pts[0][0].toFixed(1)} ${e.pts[0][1].toFixed(1)}`;
+      let d = `M${f(e.pts[0][0])} ${f(e.pts[0][1])}`;
       for (let i = 1; i < e.pts.length; i++) {
         const [x0, y0] = e.pts[i - 1], [x1, y1] = e.pts[i];
-        if (Math.abs(x0 - x1) > 0.5) { const my = ((y0 + y1) / 2).toFixed(1); d += ` C${x0.toFixed(1)} ${my} ${x1.toFixed(1)} ${my} ${x1.toFixed(1)} ${y1.toFixed(1)}`; }
-        else d += ` L${x1.toFixed(1)} ${y1.toFixed(1)}`;
+        if (!LR && Math.abs(x0 - x1) > 0.5) { const my = f((y0 + y1) / 2); d += ` C${f(x0)} ${my} ${f(x1)} ${my} ${f(x1)} ${f(y1)}`; }
+        else if (LR && Math.abs(y0 - y1) > 0.5) { const mx = f((x0 + x1) / 2); d += ` C${mx} ${f(y0)} ${mx} ${f(y1)} ${f(x1)} ${f(y1)}`; }
+        else d += ` L${f(x1)} ${f(y1)}`;
       }
-      out.push(`<path d="${d}" fill="none" stroke="${T.edge}"/>`);
+      out.push(`<path d="${d}" fill="none" stroke="${T.edge}" stroke-width="1.1"/>`);
+      out.push(`<polygon points="${arrowHead(e.pts).map(([x, y]) => f(x) + "," + f(y)).join(" ")}" fill="${T.edge}"/>`);
     }
+    for (const t of tensorLabels()) out.push(text(t.x, t.y, t.text, C.edge_label, false, T.muted, t.anchor));
     const box = (look, b) => {
       out.push(r(b, look));
       let total = 0; for (const l of look.L) total += l[1] * 1.3;
