@@ -93,7 +93,6 @@ class _Recorder(TorchFunctionMode):
         self.op_cache: dict[Any, tuple[str, bool]] = {}
         self.dtype_names: dict[torch.dtype, str] = {}
         self.next_id = 0
-        self.muted = False
         self.stack = [_Frame(model, "", 0, False, 0, [])]
         self.handles: list[Any] = []
         self._index_model(model, leaf_types)
@@ -132,14 +131,13 @@ class _Recorder(TorchFunctionMode):
 
     def module_table(self, model: torch.nn.Module) -> dict[str, Module]:
         table: dict[str, Module] = {}
+        counts = _subtree_counts(model)
         for path, m in model.named_modules():
-            params = list(m.parameters())
             parent = None if path == "" else (path.rsplit(".", 1)[0] if "." in path else "")
+            params, trainable, buffers = counts[id(m)] if counts else _own_counts(m)
             table[path] = Module(
                 path=path, type=type(m).__name__, parent=parent,
-                params=sum(p.numel() for p in params),
-                trainable_params=sum(p.numel() for p in params if p.requires_grad),
-                buffers=sum(b.numel() for b in m.buffers()),
+                params=params, trainable_params=trainable, buffers=buffers,
                 calls=self.call_counts.get(path, 0),
                 dynamic=path in self.dynamic, dynamic_reason=self.dynamic.get(path),
                 leaf=id(m) in self.leaf_ids, attrs=module_attrs(m),
@@ -209,8 +207,6 @@ class _Recorder(TorchFunctionMode):
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None) -> Any:
         if kwargs is None:
             kwargs = {}
-        if self.muted:
-            return func(*args, **kwargs)
         if func in _CONVERSIONS:
             name = getattr(func, "__name__", str(func))
             self._mark_dynamic(f"Tensor.{name}" if not name.startswith("Tensor") else name)
@@ -249,7 +245,18 @@ class _Recorder(TorchFunctionMode):
         self.add_node("op", type_, type_, top.path, top.scope, ins, outs, attrs=attrs)
         return out
 
+    # The hooks run while the recorder is active: their own reads of shapes, dtypes and sizes
+    # would each pass through __torch_function__ (about 900 calls on EfficientNet-B0), so they
+    # run with torch-function handling switched off.
     def _pre_hook(self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        with torch._C.DisableTorchFunction():
+            self._enter(module, args, kwargs)
+
+    def _post_hook(self, module: torch.nn.Module, args: Any, kwargs: Any, output: Any) -> Any:
+        with torch._C.DisableTorchFunction():
+            return self._leave(module, output)
+
+    def _enter(self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         path = self.paths.get(id(module), "")
         call = self.call_counts.get(path, 0)
         self.call_counts[path] = call + 1
@@ -266,7 +273,7 @@ class _Recorder(TorchFunctionMode):
             self.scopes[sid] = Scope(sid, path, call, top.scope)
             self.stack.append(_Frame(module, path, call, False, sid, ins))
 
-    def _post_hook(self, module: torch.nn.Module, args: Any, kwargs: Any, output: Any) -> Any:
+    def _leave(self, module: torch.nn.Module, output: Any) -> Any:
         stack = self.stack
         while len(stack) > 1 and stack[-1].module is not module:
             stack.pop()  # a call that raised and was caught inside the model
@@ -278,11 +285,7 @@ class _Recorder(TorchFunctionMode):
         replaced = None
         if (type(output) is torch.Tensor and not getattr(module, "inplace", False)
                 and any(output is t for t in frame.inputs)):
-            self.muted = True  # e.g. nn.Identity: see __torch_function__
-            try:
-                output = replaced = output.view_as(output)
-            finally:
-                self.muted = False
+            output = replaced = output.view_as(output)  # e.g. nn.Identity: see __torch_function__
         outs = [t for _, t in iter_tensors(output, objects=True)]
         params, param_shapes, attrs = self._leaf_info(frame.path, module)
         name = frame.path.rsplit(".", 1)[-1] if frame.path else type(module).__name__
@@ -290,6 +293,37 @@ class _Recorder(TorchFunctionMode):
                       attrs=dict(attrs), params=params, param_shapes=dict(param_shapes),
                       dynamic=frame.path in self.dynamic)
         return replaced
+
+
+def _own_counts(m: torch.nn.Module) -> tuple[int, int, int]:
+    params = list(m.parameters())
+    return (sum(p.numel() for p in params), sum(p.numel() for p in params if p.requires_grad),
+            sum(b.numel() for b in m.buffers()))
+
+
+def _subtree_counts(model: torch.nn.Module) -> dict[int, tuple[int, int, int]] | None:
+    """(parameters, trainable parameters, buffer elements) of every module's subtree in one
+    bottom-up pass; None when a tensor or module is shared (tied weights), where sums would
+    count it twice."""
+    modules = [m for _, m in model.named_modules(remove_duplicate=False)]
+    tensors = [t for m in modules for t in (*m._parameters.values(), *m._buffers.values()) if t is not None]
+    if len({id(m) for m in modules}) != len(modules) or len({id(t) for t in tensors}) != len(tensors):
+        return None
+    out: dict[int, tuple[int, int, int]] = {}
+
+    def visit(m: torch.nn.Module) -> tuple[int, int, int]:
+        p = sum(t.numel() for t in m._parameters.values() if t is not None)
+        tr = sum(t.numel() for t in m._parameters.values() if t is not None and t.requires_grad)
+        b = sum(t.numel() for t in m._buffers.values() if t is not None)
+        for child in m._modules.values():
+            if child is not None:
+                cp, ct, cb = visit(child)
+                p, tr, b = p + cp, tr + ct, b + cb
+        out[id(m)] = (p, tr, b)
+        return p, tr, b
+
+    visit(model)
+    return out
 
 
 def _describe_shapes(tensors: list[torch.Tensor]) -> str:
