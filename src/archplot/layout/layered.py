@@ -215,14 +215,14 @@ def plan(spec: LayoutSpec) -> Plan:
     for sid in sorted(filled, key=lambda s: -len(chain(s))):  # deepest first
         members = units[sid] + [("s", c) for c in children[sid] if c in filled]
         members.sort(key=lambda u: first_seen.get(u, 0))
-        boxes[sid], to_chain[sid] = _canonical(members, local_edges[sid], shared)
+        boxes[sid], to_chain[sid] = _canonical(members, local_edges[sid], shared, boxes)
     pieces = [[(sid, to_chain[sid][i]) for sid, i in steps] for steps in raw_pieces]
     root = next(s for s, p in spec.scope_parent.items() if p is None)
     return Plan(dict(children), {s: len(chain(s)) for s in filled}, boxes, pieces, root)
 
 
 def _canonical(units: list[Hashable], edges: list[tuple[Hashable, Hashable, Hashable]],
-               shared: dict[tuple, Structure]) -> tuple[BoxPlan, list[int]]:
+               shared: dict[tuple, Structure], boxes: dict[int, BoxPlan]) -> tuple[BoxPlan, list[int]]:
     """A box's local graph in canonical numbers, its structure (shared with identical boxes),
     and for each of its raw local edges the number of the distinct local edge it is."""
     index: dict[Hashable, int] = {u: i for i, u in enumerate(units)}
@@ -256,11 +256,29 @@ def _canonical(units: list[Hashable], edges: list[tuple[Hashable, Hashable, Hash
             c = distinct[e] = len(distinct)
         to_chain.append(c)
     ledges = list(distinct)
-    signature = (tuple(kinds), len(in_keys), len(out_keys), tuple(ledges))
+    # Where along a child box's border each edge attaches (-0.4 .. 0.4 of a position), from the
+    # order of the child's ports: edges into one box are ordered like its ports, not bundled.
+    fracs = []
+    for a, b, k in ledges:
+        fa = _port_place(boxes, units[a], keys[k], True) if a < nu and kinds[a] == BOX else 0.0
+        fb = _port_place(boxes, units[b], keys[k], False) if b < nu and kinds[b] == BOX else 0.0
+        fracs.append((fa, fb))
+    signature = (tuple(kinds), len(in_keys), len(out_keys), tuple(ledges), tuple(fracs))
     st = shared.get(signature)
     if st is None:
-        st = shared[signature] = _structure(kinds, list(in_keys), list(out_keys), ledges)
+        st = shared[signature] = _structure(kinds, list(in_keys), list(out_keys), ledges, fracs)
     return BoxPlan(units, keys, key_index, st), to_chain
+
+
+def _port_place(boxes: dict[int, BoxPlan], unit: Hashable, key: Hashable, out: bool) -> float:
+    child = boxes[unit[1]]
+    st = child.structure
+    ck = child.key_index.get(key)
+    port = (st.out_port if out else st.in_port).get(ck) if ck is not None else None
+    if port is None:
+        return 0.0
+    layer = st.layers[st.rank[port]]
+    return 0.8 * (layer.index(port) + 1) / (len(layer) + 1) - 0.4
 
 
 def layout(spec: LayoutSpec, at: Point = (0.0, 0.0)) -> LayoutResult:
@@ -348,7 +366,7 @@ def _port_offsets(bp: BoxPlan, sizes: list[tuple[float, float]], boxes: dict[int
 
 
 def _structure(unit_kinds: list[int], in_keys: list[int], out_keys: list[int],
-               ledges: list[tuple[int, int, int]]) -> Structure:
+               ledges: list[tuple[int, int, int]], fracs: list[tuple[float, float]]) -> Structure:
     """Ranks, order within ranks and dummy points of one local graph: everything that does not
     depend on sizes, so it is computed once (the interactive view reuses it)."""
     nu = len(unit_kinds)
@@ -394,7 +412,8 @@ def _structure(unit_kinds: list[int], in_keys: list[int], out_keys: list[int],
     chains: list[tuple[int, int, int, list[int]]] = []
     segs: list[tuple[int, int, float, int, int]] = []
     seg_at: dict[tuple[int, int], int] = {}
-    for a, b, key in ledges:
+    seg_frac: list[tuple[float, float]] = []  # per segment, where it attaches at each end
+    for (a, b, key), (fa, fb) in zip(ledges, fracs):
         path = [a]
         for r in range(rank[a] + 1, rank[b]):
             d = len(kind)
@@ -413,22 +432,26 @@ def _structure(unit_kinds: list[int], in_keys: list[int], out_keys: list[int],
             w = 8.0 if kx == DUMMY and ky == DUMMY else 1.0 if (kx == DUMMY or ky == DUMMY) else 3.0
             # where a segment attaches to a child box: the port of its tensor (-1: the unit's centre)
             seg = (x, y, w, key if i == 0 and kx == BOX else -1, key if i == len(path) - 2 and ky == BOX else -1)
+            frac = (fa if i == 0 else 0.0, fb if i == len(path) - 2 else 0.0)
             at = seg_at.get((x, y))
             if at is None:
                 seg_at[(x, y)] = len(segs)
                 segs.append(seg)
+                seg_frac.append(frac)
             else:
                 segs[at] = seg
+                seg_frac[at] = frac
     nv = len(kind)
     seg_pred: list[list[int]] = [[] for _ in range(nv)]
     seg_succ: list[list[int]] = [[] for _ in range(nv)]
-    up: list[list[int]] = [[] for _ in range(nv)]
-    down: list[list[int]] = [[] for _ in range(nv)]
-    for i, (x, y, _, _, _) in enumerate(segs):
+    # neighbours with where the edge attaches: (vertex, fraction there, fraction here)
+    up: list[list[tuple[int, float, float]]] = [[] for _ in range(nv)]
+    down: list[list[tuple[int, float, float]]] = [[] for _ in range(nv)]
+    for i, ((x, y, _, _, _), (fx, fy)) in enumerate(zip(segs, seg_frac)):
         seg_succ[x].append(i)
         seg_pred[y].append(i)
-        down[x].append(y)
-        up[y].append(x)
+        down[x].append((y, fy, fx))
+        up[y].append((x, fx, fy))
 
     # --- crossing reduction: barycentre sweeps, keep the best order seen
     pos = [0] * nv
@@ -446,7 +469,7 @@ def _structure(unit_kinds: list[int], in_keys: list[int], out_keys: list[int],
             order = []
             for v in layer:
                 ns = nb[v]
-                order.append((sum(pos[n] for n in ns) / len(ns) if ns else pos[v], pos[v], v))
+                order.append((sum(pos[n] + f for n, f, _ in ns) / len(ns) if ns else pos[v], pos[v], v))
             order.sort()
             for i, (_, _, v) in enumerate(order):
                 layer[i] = v
@@ -644,17 +667,18 @@ def _seg_of(st: Structure, x: int, y: int) -> int:
     raise KeyError((x, y))
 
 
-def _transpose(layers: list[list[int]], up: list[list[int]], down: list[list[int]], pos: list[int]) -> int:
+def _transpose(layers: list[list[int]], up: list[list[tuple[int, float, float]]],
+               down: list[list[tuple[int, float, float]]], pos: list[int]) -> int:
     """Swap neighbours within a layer while that removes crossings (dot's "transpose" step, which
     catches what barycentres miss); returns how many crossings went away."""
 
     def pair(u: int, v: int) -> int:  # crossings among the edges of u and v, u left of v
         c = 0
         for nb in (up, down):
-            pv = [pos[b] for b in nb[v]]
+            pv = [pos[b] + f for b, f, _ in nb[v]]
             if pv:
-                for a in nb[u]:
-                    pa = pos[a]
+                for a, f, _ in nb[u]:
+                    pa = pos[a] + f
                     c += sum(1 for q in pv if q < pa)
         return c
 
@@ -674,9 +698,9 @@ def _transpose(layers: list[list[int]], up: list[list[int]], down: list[list[int
     return gained
 
 
-def _crossings(upper: list[int], down: list[list[int]], pos: list[int]) -> int:
+def _crossings(upper: list[int], down: list[list[tuple[int, float, float]]], pos: list[int]) -> int:
     """Edge crossings between a layer and the next (an inversion count)."""
-    pairs = sorted([(pos[u], pos[v]) for u in upper for v in down[u]])
+    pairs = sorted([(pos[u] + fu, pos[v] + fv) for u in upper for v, fv, fu in down[u]])
     return _inversions([p[1] for p in pairs])
 
 
@@ -686,7 +710,9 @@ def _inversions(seq: list[int]) -> int:
         return 0
     if n < 24:  # quadratic is quicker for the short layers most boxes have
         return sum(1 for i in range(n) for j in range(i + 1, n) if seq[i] > seq[j])
-    # Fenwick tree over target positions
+    # Fenwick tree over the ranks of the target positions
+    rank = {v: i for i, v in enumerate(sorted(set(seq)))}
+    seq = [rank[v] for v in seq]
     m = max(seq) + 2
     tree = [0] * (m + 1)
     inv = 0
