@@ -102,6 +102,11 @@ class BoxPlan:
     key_index: dict[Hashable, int]
     structure: Structure
 
+    def port(self, key: Hashable, out: bool) -> int | None:
+        """The vertex where tensor ``key`` leaves (``out``) or enters this box, if it does."""
+        k = self.key_index.get(key)
+        return (self.structure.out_port if out else self.structure.in_port).get(k) if k is not None else None
+
     def tokens(self) -> list[Hashable]:
         """Per vertex: ("n", id) / ("s", id) units, ("in"/"out", key) ports, ("d", k) dummies."""
         st = self.structure
@@ -273,8 +278,7 @@ def _canonical(units: list[Hashable], edges: list[tuple[Hashable, Hashable, Hash
 def _port_place(boxes: dict[int, BoxPlan], unit: Hashable, key: Hashable, out: bool) -> float:
     child = boxes[unit[1]]
     st = child.structure
-    ck = child.key_index.get(key)
-    port = (st.out_port if out else st.in_port).get(ck) if ck is not None else None
+    port = child.port(key, out)
     if port is None:
         return 0.0
     layer = st.layers[st.rank[port]]
@@ -358,8 +362,7 @@ def _port_offsets(bp: BoxPlan, sizes: list[tuple[float, float]], boxes: dict[int
                 continue
             child = bp.units[v][1]
             cp = boxes[child]
-            ck = cp.key_index.get(bp.keys[k])
-            port = (cp.structure.out_port if out else cp.structure.in_port).get(ck) if ck is not None else None
+            port = cp.port(bp.keys[k], out)
             if port is not None:
                 offs[i] = locals_[child].boxes[port][0] - sizes[v][0] / 2
     return src_off, dst_off
