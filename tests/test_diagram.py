@@ -278,3 +278,29 @@ def test_auto_depth_keeps_big_models_readable():
     d = archplot.draw(model, input_size=(1, 16), dtypes=torch.long)
     assert len(d.graph.nodes) <= 120
     assert "LlamaDecoderLayer ×80" in d.to_svg()
+
+
+def test_tensor_labels_cover_no_node_and_no_other_label():
+    transformers = pytest.importorskip("transformers")
+    from archplot.render.scene import Text
+    from archplot.render.text import text_width
+
+    cfg = transformers.LlamaConfig(num_hidden_layers=2, hidden_size=256, intermediate_size=512, num_attention_heads=4,
+                                   num_key_value_heads=2, vocab_size=1000)
+    g = archplot.trace(transformers.LlamaModel(cfg).eval(), input_size=(1, 16), dtypes=torch.long)
+    for direction in ("TB", "LR"):
+        d = archplot.draw(g, depth=3, direction=direction)
+        nodes = [(n["x"], n["y"], n["x"] + n["width"], n["y"] + n["height"]) for n in d.geometry()["nodes"]]
+        labels = []
+        for it in d.scene.items:  # tensor labels: the plain texts outside node groups and legend
+            if isinstance(it, Text) and not it.bold and it.halo is None and "×" in it.text:
+                w = text_width(it.text, it.size)
+                x0 = it.x - w if it.anchor == "end" else it.x
+                labels.append((x0, it.y - it.size + 1, x0 + w, it.y + 1))
+        assert len(labels) > 30
+
+        def hit(r, o):
+            return r[0] < o[2] and o[0] < r[2] and r[1] < o[3] and o[1] < r[3]
+
+        assert not [(lb, n) for lb in labels for n in nodes if hit(lb, n)]
+        assert not [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:] if hit(a, b)]

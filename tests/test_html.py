@@ -88,6 +88,15 @@ def test_same_geometry_as_the_static_diagram(open_page, depth, direction):
     axis = 1 if direction == "TB" else 0
     for e in js["edges"]:
         assert e["points"][-1][axis] > e["points"][-2][axis], e
+    # tensor labels where the static picture puts them
+    from archplot.render.scene import Text
+    from archplot.styles.diagram import EDGE_LABEL
+
+    static_labels = [(t.text, t.x, t.y) for t in d.scene.items if isinstance(t, Text) and t.size == EDGE_LABEL]
+    js_labels = [(t["text"], t["x"], t["y"]) for t in page.evaluate("archplot.labels()")]
+    assert static_labels and len(js_labels) == len(static_labels)
+    for text, x, y in static_labels:
+        assert any(t == text and abs(jx - x) <= 0.5 and abs(jy - y) <= 0.5 for t, jx, jy in js_labels), (text, x, y)
     exported = page.evaluate("archplot.exportSVG()")
     assert exported.count("<polygon") == len([e for e in js["edges"] if len(e["points"]) > 1])
     assert "1×256×56×56" in exported or depth is None  # tensor labels are exported too

@@ -282,14 +282,29 @@
       if (!a.texts.includes(e.label)) a.texts.push(e.label);
       if (e.pts.length > 2 && Math.abs(e.pts[2][0] - x0) > 0.5) a.bends.add(e.pts[2][0] > x0 ? 1 : -1);
     }
-    const out = [];
+    // a label keeps off nodes and other labels when its other side is free (as in Python)
+    const cell = 128, grid = new Map(), out = [];
+    const cellsOf = (r) => { const cs = []; for (let i = Math.floor(r[0] / cell); i <= Math.floor(r[2] / cell); i++) for (let j = Math.floor(r[1] / cell); j <= Math.floor(r[3] / cell); j++) cs.push(i + "," + j); return cs; };
+    const add = (r) => { for (const c of cellsOf(r)) { if (!grid.has(c)) grid.set(c, []); grid.get(c).push(r); } };
+    const hits = (r) => cellsOf(r).some((c) => (grid.get(c) || []).some((o) => r[0] < o[2] && o[0] < r[2] && r[1] < o[3] && o[1] < r[3]));
+    for (const m of [L.nodes, L.cnodes]) for (const k in m) { const b = m[k]; add([b.x, b.y, b.x + b.w, b.y + b.h]); }
+    ctx.font = C.edge_label + "px " + FONT;
+    const step = C.edge_label + 2;
     for (const a of at.values()) {
-      const left = !LR && a.bends.size === 1 && a.bends.has(1);
-      a.texts.forEach((text, i) => {
-        const dy = i * (C.edge_label + 2);
-        if (LR) out.push({ x: a.x + 4, y: a.y - 4 - dy, text, anchor: "start" });
-        else out.push({ x: left ? a.x - 5 : a.x + 5, y: a.y + C.edge_label + 3 + dy, text, anchor: left ? "end" : "start" });
-      });
+      const wide = Math.max(...a.texts.map((t) => ctx.measureText(t).width)), tall = a.texts.length * step;
+      const { x, y } = a;
+      let sides;
+      if (LR) sides = [[x + 4, y - 4, -step, [x + 4, y - 2 - tall, x + 4 + wide, y - 2]],
+                       [x + 4, y + C.edge_label + 2, step, [x + 4, y + 2, x + 4 + wide, y + 2 + tall]]];
+      else {
+        const right = [x + 5, y + C.edge_label + 3, step, [x + 5, y + 3, x + 5 + wide, y + 3 + tall]];
+        const left = [x - 5, y + C.edge_label + 3, step, [x - 5 - wide, y + 3, x - 5, y + 3 + tall]];
+        sides = a.bends.size === 1 && a.bends.has(1) ? [left, right] : [right, left];
+      }
+      const [tx, ty, dy, rect] = sides.find((sd) => !hits(sd[3])) || sides[0];
+      add(rect);
+      const anchor = !LR && tx < x ? "end" : "start";
+      a.texts.forEach((text, i) => out.push({ x: tx, y: ty + i * dy, text, anchor }));
     }
     return out;
   }
@@ -387,7 +402,7 @@
       c.fillStyle = T.muted; c.fillText(V.scopes[sid].title, b.x + 8, b.y + C.group_title + 5);
     }
     c.font = C.edge_label + "px " + FONT; c.fillStyle = T.muted;
-    for (const t of tensorLabels()) { c.textAlign = t.anchor === "end" ? "right" : "left"; c.fillText(t.text, t.x, t.y); }
+    for (const t of (L.labels = L.labels || tensorLabels())) { c.textAlign = t.anchor === "end" ? "right" : "left"; c.fillText(t.text, t.x, t.y); }
     for (const id in L.nodes) {
       const b = L.nodes[id]; if (!visible(b, vp)) continue;
       c.globalAlpha = dim("n" + id) ? 0.25 : 1;
@@ -556,7 +571,7 @@
       out.push(`<path d="${d}" fill="none" stroke="${T.edge}" stroke-width="1.1"/>`);
       out.push(`<polygon points="${arrowHead(e.pts).map(([x, y]) => f(x) + "," + f(y)).join(" ")}" fill="${T.edge}"/>`);
     }
-    for (const t of tensorLabels()) out.push(text(t.x, t.y, t.text, C.edge_label, false, T.muted, t.anchor));
+    for (const t of (L.labels = L.labels || tensorLabels())) out.push(text(t.x, t.y, t.text, C.edge_label, false, T.muted, t.anchor));
     const box = (look, b) => {
       out.push(r(b, look));
       let total = 0; for (const l of look.L) total += l[1] * 1.3;
@@ -687,6 +702,7 @@
       groups: Object.entries(L.groups).map(([sid, b]) => ({ scope: +sid, path: V.scopes[sid].path, x: b.x, y: b.y, width: b.w, height: b.h })),
       edges: L.edges.map((e) => ({ a: e.a, b: e.b, points: e.pts })) }),
     toggle: (sid) => toggle(sid), expandAll: () => $("ap-expand").click(), collapseToDepth, search, step, fit,
+    labels: () => (L.labels = L.labels || tensorLabels()),
     select: (token) => { selected = token; details(token); draw(); }, screenOf, exportSVG,
     exportPNG: () => exportPNG().then((b) => b.size),
     timeLayout: () => { cache.clear(); const t = performance.now(); layoutAll(); const t1 = performance.now(); draw(); return [t1 - t, performance.now() - t1]; },

@@ -319,15 +319,27 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
             texts.append(label[key])
         if len(pts) > 2 and abs(pts[2][0] - pts[0][0]) > 0.5:
             bends.setdefault(pts[0], set()).add(1 if pts[2][0] > pts[0][0] else -1)
+    # A label goes to its preferred side unless that covers a node or another label and the
+    # other side is free (right/left of the edge top to bottom, above/below it left to right).
+    occupied = _Occupancy()
+    for b in nodes.values():
+        occupied.add((b.x, b.y, b.x + b.w, b.y + b.h))
+    step = EDGE_LABEL + 2
     for (x0, y0), texts in at_point.items():
-        left = bends.get((x0, y0)) == {1}
+        wide = max(text_width(t, EDGE_LABEL) for t in texts)
+        tall = len(texts) * step
+        if lr:
+            sides = [(x0 + 4, y0 - 4, -step, (x0 + 4, y0 - 2 - tall, x0 + 4 + wide, y0 - 2)),
+                     (x0 + 4, y0 + EDGE_LABEL + 2, step, (x0 + 4, y0 + 2, x0 + 4 + wide, y0 + 2 + tall))]
+        else:
+            right = (x0 + 5, y0 + EDGE_LABEL + 3, step, (x0 + 5, y0 + 3, x0 + 5 + wide, y0 + 3 + tall))
+            left = (x0 - 5, y0 + EDGE_LABEL + 3, step, (x0 - 5 - wide, y0 + 3, x0 - 5, y0 + 3 + tall))
+            sides = [left, right] if bends.get((x0, y0)) == {1} else [right, left]
+        tx, ty, dy, rect = next((side for side in sides if not occupied.hits(side[3])), sides[0])
+        occupied.add(rect)
+        anchor = "end" if (not lr and tx < x0) else "start"
         for i, text in enumerate(texts):
-            dy = i * (EDGE_LABEL + 2)
-            if lr:
-                items.append(Text(x0 + 4, y0 - 4 - dy, text, EDGE_LABEL, theme.muted))
-            else:
-                items.append(Text(x0 - 5 if left else x0 + 5, y0 + EDGE_LABEL + 3 + dy, text, EDGE_LABEL,
-                                  theme.muted, anchor="end" if left else "start"))
+            items.append(Text(tx, ty + i * dy, text, EDGE_LABEL, theme.muted, anchor=anchor))
 
     # nodes
     for nid, b in nodes.items():
@@ -395,6 +407,34 @@ def _shorten(pts: list[tuple[float, float]], by: float) -> list[tuple[float, flo
     if length <= by:
         return pts
     return pts[:-1] + [(x1 - dx / length * by, y1 - dy / length * by)]
+
+
+class _Occupancy:
+    """Rectangles in a coarse grid, to ask quickly whether a new one would overlap any."""
+
+    def __init__(self, cell: float = 128.0) -> None:
+        self.cell = cell
+        self.cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+
+    def add(self, r: tuple[float, float, float, float]) -> None:
+        c, cells = self.cell, self.cells
+        for i in range(int(r[0] // c), int(r[2] // c) + 1):
+            for j in range(int(r[1] // c), int(r[3] // c) + 1):
+                found = cells.get((i, j))
+                if found is None:
+                    cells[(i, j)] = [r]
+                else:
+                    found.append(r)
+
+    def hits(self, r: tuple[float, float, float, float]) -> bool:
+        c, cells = self.cell, self.cells
+        x0, y0, x1, y1 = r
+        for i in range(int(x0 // c), int(x1 // c) + 1):
+            for j in range(int(y0 // c), int(y1 // c) + 1):
+                for o in cells.get((i, j), ()):
+                    if x0 < o[2] and o[0] < x1 and y0 < o[3] and o[1] < y1:
+                        return True
+        return False
 
 
 def _arrow_head(pts: list[tuple[float, float]], lr: bool) -> list[tuple[float, float]]:
