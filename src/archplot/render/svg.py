@@ -11,27 +11,6 @@ from .scene import Circle, Group, Image, Item, Path, Polygon, Rect, Scene, Text,
 from .text import FONT_STACK
 
 
-def _path_data(points: list[tuple[float, float]], curve: str | None) -> str:
-    """The d attribute: the commands of scene.path_commands, written straight out."""
-    if curve is None or len(points) < 2:
-        return " ".join([c + " ".join([_N[v] for v in vals]) for c, vals in path_commands(points, curve)])
-    N = _N
-    x0, y0 = points[0]
-    parts = [f"M{N[x0]} {N[y0]}"]
-    vertical = curve == "v"
-    for x1, y1 in points[1:]:
-        if vertical and abs(x0 - x1) > 0.5:
-            m = N[(y0 + y1) / 2]
-            parts.append(f"C{N[x0]} {m} {N[x1]} {m} {N[x1]} {N[y1]}")
-        elif not vertical and abs(y0 - y1) > 0.5:
-            m = N[(x0 + x1) / 2]
-            parts.append(f"C{m} {N[y0]} {m} {N[y1]} {N[x1]} {N[y1]}")
-        else:
-            parts.append(f"L{N[x1]} {N[y1]}")
-        x0, y0 = x1, y1
-    return " ".join(parts)
-
-
 class _Numbers(dict):
     """Numbers as SVG text, one decimal, no trailing ".0"; remembered, since coordinates repeat."""
 
@@ -93,7 +72,8 @@ def _text_item(it: Text, out: list[str]) -> None:
 
 
 def _path(it: Path, out: list[str]) -> None:
-    d = _path_data(it.points, it.curve)
+    N = _N
+    d = " ".join([c + " ".join([N[v] for v in vals]) for c, vals in path_commands(it.points, it.curve)])
     out.append(f'<path d="{d}"{_paint(None, it.stroke, it.width, it.dash, it.opacity)}{_data(it.data) if it.data else ""}/>')
 
 
