@@ -72,7 +72,7 @@ def segments_dot(layout: dict) -> list[tuple[int, list[tuple[float, float]]]]:
 
 
 def segments_archplot(d: archplot.Diagram) -> list:
-    from archplot.render.scene import sample_path
+    from archplot.backends.scene import sample_path
 
     curve = "h" if d.options.direction == "LR" else "v"
     return [(i, sample_path([tuple(p) for p in e["points"]], curve), (e["source"], e["target"]))

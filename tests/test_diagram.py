@@ -282,8 +282,8 @@ def test_auto_depth_keeps_big_models_readable():
 
 def test_tensor_labels_cover_no_node_and_no_other_label():
     transformers = pytest.importorskip("transformers")
-    from archplot.render.scene import Text
-    from archplot.render.text import text_width
+    from archplot.backends.scene import Text
+    from archplot.backends.text import text_width
 
     cfg = transformers.LlamaConfig(num_hidden_layers=2, hidden_size=256, intermediate_size=512, num_attention_heads=4,
                                    num_key_value_heads=2, vocab_size=1000)

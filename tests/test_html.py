@@ -89,7 +89,7 @@ def test_same_geometry_as_the_static_diagram(open_page, depth, direction):
     for e in js["edges"]:
         assert e["points"][-1][axis] > e["points"][-2][axis], e
     # tensor labels where the static picture puts them
-    from archplot.render.scene import Text
+    from archplot.backends.scene import Text
     from archplot.styles.diagram import EDGE_LABEL
 
     static_labels = [(t.text, t.x, t.y) for t in d.scene.items if isinstance(t, Text) and t.size == EDGE_LABEL]

@@ -3,7 +3,7 @@ labels use, and their advance widths as a table for measuring text without a fon
 
     pip install fonttools && python tools/make_fonts.py [/path/to/dejavu/dir]
 
-Needs the full DejaVu Sans TTFs (Debian: fonts-dejavu-core). Writes src/archplot/render/fonts/.
+Needs the full DejaVu Sans TTFs (Debian: fonts-dejavu-core). Writes src/archplot/backends/fonts/.
 """
 
 from __future__ import annotations

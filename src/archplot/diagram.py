@@ -46,7 +46,7 @@ class Diagram:
     def to_svg(self) -> str:
         """The diagram as SVG text (the source of truth for PNG)."""
         if self._svg is None:
-            from .render.svg import to_svg
+            from .backends.svg import to_svg
 
             with bulk():
                 self._svg = to_svg(self.scene)
@@ -71,7 +71,7 @@ class Diagram:
 
     def to_png(self, *, scale: float | None = None, dpi: float | None = None) -> bytes:
         """PNG bytes; ``scale`` (default 2 for sharp text) or ``dpi`` (96 dpi = scale 1)."""
-        from .render.png import svg_to_png
+        from .backends.png import svg_to_png
 
         return svg_to_png(self.to_svg(), self._zoom(scale, dpi))
 
@@ -83,19 +83,19 @@ class Diagram:
 
     def to_pdf(self) -> bytes:
         """A vector PDF, one page the size of the diagram, fonts embedded."""
-        from .render.pdf import scene_to_pdf
+        from .backends.pdf import scene_to_pdf
 
         return scene_to_pdf(self.scene)
 
     def to_dot(self) -> str:
         """Graphviz DOT text (modules as clusters)."""
-        from .render.dot import to_dot
+        from .backends.dot import to_dot
 
         return to_dot(self.graph, self.options.direction)
 
     def to_mermaid(self) -> str:
         """A Mermaid flowchart (modules as subgraphs), for docs that render Mermaid."""
-        from .render.dot import to_mermaid
+        from .backends.dot import to_mermaid
 
         return to_mermaid(self.graph, self.options.direction)
 
@@ -130,7 +130,7 @@ class Diagram:
         if self.style != "diagram":
             raise InputError(f"the interactive view draws the default diagram, not style={self.style!r}; "
                              "save this one as .svg, .png or .pdf")
-        from .render.html import to_html
+        from .backends.html import to_html
 
         with bulk():
             return to_html(self.graph, self.options)
@@ -145,7 +145,7 @@ class Diagram:
 
     def _repr_html_(self) -> str:
         if self.style == "diagram":  # the interactive view, isolated in an iframe
-            from .render.html import iframe
+            from .backends.html import iframe
 
             return iframe(self.to_html(), height=int(min(max(self.scene.height, 320), 720)))
         # Never clipped: a wide or tall picture scrolls inside the cell at its natural size.
@@ -159,7 +159,7 @@ class Diagram:
 
 def _scene_geometry(scene: Any) -> dict[str, Any]:
     """Node boxes of a drawn scene, from the groups that carry a node id."""
-    from .render.scene import Circle, Group, Polygon, Rect, Text
+    from .backends.scene import Circle, Group, Polygon, Rect, Text
 
     nodes = []
     for it in scene.items:

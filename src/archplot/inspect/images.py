@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import InputError
-from ..render.text import FONT_DIR
+from ..backends.text import FONT_DIR
 
 # Perceptually uniform colour maps (matplotlib's), sampled at even steps and interpolated.
 _CMAPS = {

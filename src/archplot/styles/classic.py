@@ -17,8 +17,8 @@ from typing import Any
 from ..errors import InputError, check_options
 from ..graph import Graph, Node
 from ..layout import LayoutSpec, layout_oriented
-from ..render.scene import Circle, Group, Path, Polygon, Rect, Scene, Text
-from ..render.text import text_width
+from ..backends.scene import Circle, Group, Path, Polygon, Rect, Scene, Text
+from ..backends.text import text_width
 from .labels import family, human, shape_text
 from .theme import FAMILIES, color_map_lookup, get_theme, mix
 

@@ -12,9 +12,9 @@ from typing import Any, Callable, Hashable
 from ..errors import InputError
 from ..graph import Graph, Node
 from ..layout import LayoutSpec, layout_oriented
-from ..render.scene import Group, Path, Polygon, Rect, Scene, Text
-from ..render.scene import Image as SceneImage
-from ..render.text import text_width
+from ..backends.scene import Group, Path, Polygon, Rect, Scene, Text
+from ..backends.scene import Image as SceneImage
+from ..backends.text import text_width
 from .labels import attr_summary, family, human, shape_text
 from .theme import (BLOCK_COLORS, FAMILIES, FAMILY_LABELS, Theme, color_map_lookup, get_theme, luminance, mix,
                     parse_color)
