@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 import archplot
+from archplot.transforms.view import origin_of
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -109,7 +110,7 @@ def test_expand_collapse_search_details_select_export(open_page, tmp_path):
     s0 = page.evaluate("archplot.state()")
     assert s0["collapsedNodes"] == 8 and s0["boxes"] == 4
     # click the collapsed layer2.0 Bottleneck: it opens in place, the rest keeps its place
-    sid = next(s.id for s in d.graph.origin.scopes.values() if s.path == "layer2.0")
+    sid = next(s.id for s in origin_of(d.graph).scopes.values() if s.path == "layer2.0")
     before = page.evaluate(f"archplot.screenOf('s{sid}')")
     x, y = before
     page.mouse.click(x + 20, y + 10)

@@ -136,7 +136,7 @@ def test_lenet_labels_and_hf_model_on_meta():
 
 
 def test_style_options_are_checked():
-    with pytest.raises(InputError, match="unknown option 'show_neuron'; valid options are: .*show_neurons"):
+    with pytest.raises(InputError, match="got unknown option 'show_neuron'; valid options are: .*show_neurons"):
         archplot.render(small_cnn(), (1, 1, 28, 28), style="graph", show_neuron=False)
     with pytest.raises(InputError, match="unknown style 'cubes'"):
         archplot.render(small_cnn(), (1, 1, 28, 28), style="cubes")
@@ -144,3 +144,24 @@ def test_style_options_are_checked():
         archplot.render(small_cnn(), (1, 1, 28, 28), style="graph", max_neurons=1)
     with pytest.raises(InputError, match="is not a colour"):
         archplot.render(small_cnn(), (1, 1, 28, 28), style="layered", color_map={nn.Conv2d: "javascript:"})
+
+
+def test_each_style_refuses_options_it_does_not_use():
+    from archplot.styles.classic import LayeredStyle
+
+    g = archplot.trace(small_cnn(), input_size=(1, 1, 28, 28))
+    # the diagram's options, given to a classic style, were once silently ignored
+    with pytest.raises(InputError, match=r"style='layered' does not use 'depth', 'fold', 'direction'; "
+                                         r"valid options are: .*scale_z"):
+        archplot.draw(g, style="layered", depth=2, direction="TB", fold=False)
+    with pytest.raises(InputError, match="style='lenet' does not use 'show_neurons'"):
+        archplot.draw(g, style="lenet", show_neurons=False)  # an option of another classic style
+    with pytest.raises(InputError, match="unknown option 'scale_z'"):
+        archplot.draw(g, scale_z=2.0)  # and the diagram refuses the classic styles' options
+    # a style object carries its own options; the same picture as the keywords give
+    by_object = archplot.draw(g, style=LayeredStyle(scale_z=2.0, title="cnn"))
+    assert by_object.to_svg() == archplot.draw(g, style="layered", scale_z=2.0, title="cnn").to_svg()
+    with pytest.raises(InputError, match="go into the style object"):
+        archplot.draw(g, style=LayeredStyle(), title="cnn")
+    with pytest.raises(InputError, match="scale_z must be a non-negative number"):
+        LayeredStyle(scale_z=-1)

@@ -9,6 +9,7 @@ from torch import nn
 
 import archplot
 from archplot import Graph, InputError, Module, Scope
+from archplot.transforms.view import members_of
 
 transformers = pytest.importorskip("transformers")
 torchvision = pytest.importorskip("torchvision")
@@ -105,6 +106,42 @@ def test_input_graph_untouched(bert):
     before = bert.to_json()
     bert.collapse(depth=1).fold_repeats().hide(trivial=True).focus("encoder.layer.0")
     assert bert.to_json() == before
+
+
+def test_transforms_write_nothing_onto_their_input(bert):
+    """A Graph is plain data: transforms keep their views and caches beside it, so the graph
+    they are given (and the graphs they return) carry exactly the data fields."""
+    import copy
+    import dataclasses
+
+    data_fields = {f.name for f in dataclasses.fields(Graph)}
+    assert data_fields == {"nodes", "edges", "modules", "scopes", "meta"}
+    original = copy.deepcopy(bert)
+    attrs = dict(vars(bert))
+    derived = bert.collapse(depth=2).fold_repeats()
+    again = derived.expand("encoder.layer.0").unfold().prune()
+    assert vars(bert) == attrs and all(vars(bert)[k] is attrs[k] for k in attrs)  # nothing added or replaced
+    assert bert == original  # nor changed inside
+    for g in (derived, again):
+        assert set(vars(g)) == data_fields
+    # the view is remembered beside the derived graph: expanding gives back the original nodes
+    assert sorted(derived.expand().unfold().nodes) == sorted(bert.nodes)
+
+
+def test_graph_and_layout_import_only_earlier_stages():
+    """The pipeline's folders import only what comes before them: graph/ knows nothing of the
+    transforms (no import circle), layout/ nothing of graphs, styles or backends."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(archplot.__file__).parent
+    allowed = {"graph": {"graph", "errors", "_bulk"}, "layout": {"layout"}}
+    for package, ok in allowed.items():
+        for path in (root / package).glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.level:
+                    first = (node.module or "").split(".")[0] if node.level == 2 else package
+                    assert first in ok, f"{path.name} imports archplot.{node.module}"
 
 
 def test_fold_never_merges_blocks_that_differ():
@@ -275,7 +312,7 @@ def test_transforms_keep_dag_io_and_shapes(g, names):
     origin_shapes = {(e.source, e.source_output): e.shape for e in g.edges}
     for e in v.edges:
         assert e.source in v.nodes and e.target in v.nodes and e.source != e.target
-        members = v.members.get(e.source, [e.source])
+        members = members_of(v).get(e.source, [e.source])
         if "hide" not in names:
             # every drawn edge carries the shape of a tensor that really left its source
             assert e.shape in [origin_shapes.get((m, 0)) for m in members] or \
@@ -284,7 +321,7 @@ def test_transforms_keep_dag_io_and_shapes(g, names):
         assert n.scope in v.scopes
     # everything collapsed or folded is accounted for exactly once
     if "hide" not in names and "prune" not in names:
-        covered = sorted(m for ms in v.members.values() for m in ms) if v.members else sorted(g.nodes)
+        covered = sorted(m for ms in members_of(v).values() for m in ms) if members_of(v) else sorted(g.nodes)
         assert covered == sorted(g.nodes)
 
 

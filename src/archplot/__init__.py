@@ -15,6 +15,7 @@ from typing import Any
 from .errors import ArchplotError, GraphFormatError, InputError, TraceError
 from .diagram import Diagram, draw, render
 from .graph import Edge, Graph, Module, Node, Scope
+from . import transforms as _transforms  # noqa: F401  (gives Graph its transform methods)
 from .inspect.images import feature_maps, filters, token_map
 
 __version__ = "0.1.0"

@@ -32,9 +32,7 @@ class Diagram:
                 built = build(graph, options)
             self.scene, self._geometry, self.stats = built.scene, built.geometry, built.stats
         else:
-            from .styles.classic import STYLES
-
-            self.scene = STYLES[style](graph, style_options)
+            self.scene = style_options.scene(graph)
             geometry = _scene_geometry(self.scene)
             self._geometry = lambda: geometry
             self.stats = {"nodes": len(geometry["nodes"]), "edges": len(graph.edges), "crossings": 0}
@@ -130,10 +128,26 @@ class Diagram:
         if self.style != "diagram":
             raise InputError(f"the interactive view draws the default diagram, not style={self.style!r}; "
                              "save this one as .svg, .png or .pdf")
-        from .backends.html import to_html
+        from dataclasses import replace
 
+        from .backends.html import to_html
+        from .styles.diagram import prepare
+        from .styles.viewer import viewer_data
+        from .transforms.view import derive, origin_of, view_of
+
+        # The page shows the graph fully expanded (its script collapses what this view
+        # collapses), folded and, when folding is on, unfolded too.
+        opts = replace(self.options, thumbnails=None)
+        origin, shown = origin_of(self.graph), view_of(self.graph)
+        open_view = replace(shown, collapsed=frozenset())
         with bulk():
-            return to_html(self.graph, self.options)
+            folded = derive(origin, open_view)
+            views = {"folded": prepare(folded, opts)}
+            if shown.fold:
+                views["unfolded"] = prepare(derive(origin, replace(open_view, fold=False)), opts)
+            collapsed = sorted(sid for sid in shown.collapsed if sid in folded.scopes)
+            data = viewer_data(views, collapsed, self.options.thumbnails)
+            return to_html(data, self.options.title or self.graph.meta.get("model", "archplot"))
 
     def geometry(self) -> dict[str, Any]:
         """The drawn picture as data: sizes and positions of nodes and module boxes, edge routes."""
@@ -226,16 +240,21 @@ def _auto_depth(g: Graph, fold: bool) -> Graph:
 def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None, dtypes: Any = None,
          device: Any = None, train: bool = False, leaf_modules: Any = (), forward_kwargs: dict | None = None,
          depth: int | None = None, expand: Any = None, collapse: Any = None, focus: str | None = None,
-         fold: bool = True, hide_trivial: bool = True, prune: bool = True, direction: str = "TB",
-         theme: str = "light", color_map: Any = None, show_shapes: bool = True, show_params: bool = True,
-         show_attrs: bool = True, legend: bool = True, layer_spacing: float | None = None,
-         node_spacing: float | None = None, title: str | None = None, style: str = "diagram",
-         show_activations: bool = False, **unknown: Any) -> Diagram:
+         fold: bool | None = None, hide_trivial: bool | None = None, prune: bool | None = None,
+         direction: str | None = None, theme: str | None = None, color_map: Any = None,
+         show_shapes: bool | None = None, show_params: bool | None = None, show_attrs: bool | None = None,
+         legend: bool | None = None, layer_spacing: float | None = None, node_spacing: float | None = None,
+         title: str | None = None, style: Any = "diagram", show_activations: bool | None = None,
+         **style_options: Any) -> Diagram:
     """Draw a model (traced on ``input_data``/``input_size``) or a :class:`Graph`.
 
     ``style``: "diagram" (the default architecture diagram), or a classic style: "graph"
     (neurons in columns), "layered" (3-D boxes), "lenet" (feature-map stacks); their own
-    options (``show_neurons``, ``node_size``, ``type_ignore``, ``scale_xy``, ...) are keywords here.
+    options (``show_neurons``, ``node_size``, ``type_ignore``, ``scale_xy``, ...) are keywords here,
+    or give a style object (``archplot.styles.classic.LayeredStyle(scale_z=2)``). An option the
+    chosen style does not use is an error that lists the ones it does. Options left at ``None``
+    take the style's default (the diagram: ``fold``, ``hide_trivial``, ``prune``, ``show_*`` and
+    ``legend`` on, ``direction="TB"``, ``theme="light"``).
 
     Level of detail: ``depth`` (default: the deepest level that keeps the picture within about
     120 nodes), ``expand``/``collapse`` (module paths or globs), ``focus`` (one module's inside),
@@ -253,35 +272,43 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
     >>> d = archplot.draw(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU()), input_size=(1, 4))
     >>> d.save("mlp.svg")                                   # doctest: +SKIP
     """
-    from .styles.classic import STYLES, options_for
+    from .styles.classic import STYLES, ClassicStyle, style_for
 
-    if style != "diagram":
-        if style not in STYLES:
+    everything = dict(
+        depth=depth, expand=expand, collapse=collapse, fold=fold, hide_trivial=hide_trivial, prune=prune,
+        direction=direction, theme=theme, color_map=color_map, show_shapes=show_shapes, show_params=show_params,
+        show_attrs=show_attrs, legend=legend, layer_spacing=layer_spacing, node_spacing=node_spacing, title=title,
+        show_activations=show_activations)
+    options = {k: v for k, v in everything.items() if v is not None}
+    if isinstance(style, ClassicStyle) or style != "diagram":
+        if isinstance(style, ClassicStyle):
+            given = {**options, **style_options}
+            if given:
+                raise InputError(f"options {', '.join(map(repr, given))} go into the style object when style= is one")
+            classic = style
+        elif style in STYLES:
+            classic = style_for(style, {**options, **style_options}, everything)
+        else:
             raise InputError(f"unknown style {style!r}; choose one of diagram, {', '.join(STYLES)}")
-        shared = {"color_map": color_map, "layer_spacing": layer_spacing, "title": title,
-                  "theme": theme if theme != "light" else None,
-                  "show_shapes": None if show_shapes else False, "legend": None if legend else False}
-        given = {**{k: v for k, v in shared.items() if v is not None}, **unknown}
-        style_options = options_for(style, given)
         graph = _graph_for(model_or_graph, input_data, input_size, dtypes, device, train, leaf_modules, forward_kwargs)
         if focus is not None:
             graph = graph.focus(focus)
-        return Diagram(graph, DiagramOptions(), style=style, style_options=style_options)
-    if unknown:
-        names = sorted(unknown)
+        return Diagram(graph, DiagramOptions(), style=classic.name, style_options=classic)
+    if style_options:
+        names = sorted(style_options)
         code = draw.__code__
         valid = sorted(code.co_varnames[2:code.co_argcount + code.co_kwonlyargcount])
         raise InputError(f"draw() got unknown option{'s' if len(names) > 1 else ''} {', '.join(map(repr, names))}; "
                          f"valid options are: {', '.join(valid)}")
+    view_options = {k: options.pop(k) for k in ("depth", "expand", "collapse", "fold", "hide_trivial", "prune")
+                    if k in options}
+    show_activations = options.pop("show_activations", False)
     if show_activations:
         input_data = _real_input(model_or_graph, input_data)
     graph = _graph_for(model_or_graph, input_data, input_size, dtypes, device, train, leaf_modules, forward_kwargs)
     with bulk():
-        g = view(graph, depth=depth, expand=expand, collapse=collapse, focus=focus, fold=fold,
-                 hide_trivial=hide_trivial, prune=prune)
-    opts = DiagramOptions(direction=direction, theme=theme, color_map=color_map, show_shapes=show_shapes,
-                          show_params=show_params, show_attrs=show_attrs, legend=legend,
-                          layer_spacing=layer_spacing, node_spacing=node_spacing, title=title)
+        g = view(graph, focus=focus, **view_options)
+    opts = DiagramOptions(**options)
     if show_activations:
         opts.thumbnails = _thumbnails(model_or_graph, input_data, g)
     return Diagram(g, opts)

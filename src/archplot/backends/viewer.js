@@ -1,14 +1,15 @@
 // archplot's interactive view: one self-contained page, no network.
 // The layout structure (ranks, order, dummy points) comes from Python; this file computes
-// coordinates and routes from sizes exactly as archplot/layout/layered.py does (_coordinates),
-// so the picture at a given expansion is the static one. Every label is drawn with fillText
-// or set with textContent: model names never become markup.
+// coordinates and routes from sizes exactly as archplot/layout/positions.py and routes.py
+// do (place, box_routes), and labels as layout/labels.py does, so the picture at a given
+// expansion is the static one. Every label is drawn with fillText or set with textContent:
+// model names never become markup.
 (function () {
   "use strict";
   const DATA = JSON.parse(document.getElementById("archplot-data").textContent);
   const C = DATA.consts, T = DATA.theme;
   // Left-to-right pictures are laid out top-to-bottom with every size transposed, then
-  // transposed back, as archplot/layout/layered.py's layout_oriented does.
+  // transposed back, as archplot/layout/pipeline.py (Picture) does.
   const LR = !!DATA.lr;
   const canvas = document.getElementById("ap-canvas");
   const ctx = canvas.getContext("2d");

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 Shape = list[int | None]
 
 NODE_KINDS = ("input", "output", "module", "op")
+
+# name -> transform function (Graph -> Graph), filled in by archplot.transforms when it is
+# imported (archplot's own import does that), so the methods below read naturally.
+TRANSFORMS: dict[str, Callable[..., "Graph"]] = {}
 
 
 @dataclass(slots=True)
@@ -128,12 +132,6 @@ class Graph:
     modules: dict[str, Module] = field(default_factory=dict)
     scopes: dict[int, Scope] = field(default_factory=lambda: {0: Scope(0, "", 0, None)})
     meta: dict[str, Any] = field(default_factory=dict)
-    # A transformed graph remembers the fully expanded graph it was derived from and how, so
-    # that expand/unfold can give back what collapse/fold took away. Not part of the JSON.
-    origin: "Graph | None" = field(default=None, repr=False, compare=False)
-    view: Any = field(default=None, repr=False, compare=False)
-    members: dict[int, list[int]] = field(default_factory=dict, repr=False, compare=False)
-    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -218,67 +216,48 @@ class Graph:
             f"{len(self.modules)} modules, {self.total_params:,} parameters>"
         )
 
-    # -- transforms (implemented in archplot.transforms; each returns a new Graph) -----------
+    # -- transforms (implemented in archplot.transforms, which registers them in TRANSFORMS:
+    # this module is plain data and imports nothing later in the pipeline) -------------------
 
     def collapse(self, paths: Any = None, *, depth: int | None = None) -> "Graph":
         """Draw modules as single nodes: deeper than ``depth``, or matching ``paths`` (globs)."""
-        from ..transforms import collapse
-
-        return collapse(self, paths, depth=depth)
+        return TRANSFORMS["collapse"](self, paths, depth=depth)
 
     def expand(self, paths: Any = None) -> "Graph":
         """Show the inside of the matching modules (everything when no paths are given)."""
-        from ..transforms import expand
-
-        return expand(self, paths)
+        return TRANSFORMS["expand"](self, paths)
 
     def focus(self, path: str, *, call: int = 0) -> "Graph":
         """Only the inside of one module call, with its inputs and outputs."""
-        from ..transforms import focus
-
-        return focus(self, path, call=call)
+        return TRANSFORMS["focus"](self, path, call=call)
 
     def fold_repeats(self) -> "Graph":
         """Fold runs of identical consecutive blocks into one node marked ×N."""
-        from ..transforms import fold_repeats
-
-        return fold_repeats(self)
+        return TRANSFORMS["fold_repeats"](self)
 
     def unfold(self, paths: Any = None) -> "Graph":
         """Undo folding, of all runs or of those starting at ``paths``."""
-        from ..transforms import unfold
-
-        return unfold(self, paths)
+        return TRANSFORMS["unfold"](self, paths)
 
     def hide(self, types: Any = None, *, where: Any = None, trivial: bool = False) -> "Graph":
         """Splice out nodes by type, predicate, or the ``trivial`` preset; the data path stays connected."""
-        from ..transforms import hide
-
-        return hide(self, types, where=where, trivial=trivial)
+        return TRANSFORMS["hide"](self, types, where=where, trivial=trivial)
 
     def fuse(self, pattern: Any) -> "Graph":
         """Fuse chains such as ``"Conv2d > BatchNorm2d > ReLU"`` into one node."""
-        from ..transforms import fuse
-
-        return fuse(self, pattern)
+        return TRANSFORMS["fuse"](self, pattern)
 
     def prune(self) -> "Graph":
         """Drop nodes whose results reach no output."""
-        from ..transforms import prune
-
-        return prune(self)
+        return TRANSFORMS["prune"](self)
 
     def merge_wrappers(self) -> "Graph":
         """Let module boxes that hold exactly one thing give way to it."""
-        from ..transforms import merge_wrappers
-
-        return merge_wrappers(self)
+        return TRANSFORMS["merge_wrappers"](self)
 
     def group_children(self, max_children: int = 64) -> "Graph":
         """Split modules with more than ``max_children`` direct parts into boxes."""
-        from ..transforms import group_children
-
-        return group_children(self, max_children)
+        return TRANSFORMS["group_children"](self, max_children)
 
     # -- formats (implemented in graph.serialize) -------------------------------------------
 

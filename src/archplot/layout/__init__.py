@@ -1,5 +1,8 @@
-"""Positions and edge routes for a graph of boxes. Never imports torch."""
+"""Layout: ranks -> order -> positions -> routes -> label slots, in one :class:`Picture`.
+Never imports torch (nor anything after it in the pipeline)."""
 
-from .layered import Box, LayoutResult, LayoutSpec, layout, layout_oriented
+from .labels import LabelSlot
+from .pipeline import Picture
+from .spec import Box, LayoutSpec
 
-__all__ = ["Box", "LayoutResult", "LayoutSpec", "layout", "layout_oriented"]
+__all__ = ["Box", "LabelSlot", "LayoutSpec", "Picture"]

@@ -11,12 +11,12 @@ branches are drawn as branches and skip connections run in the gaps, never throu
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
-from ..errors import InputError, check_options
+from ..errors import InputError
 from ..graph import Graph, Node
-from ..layout import LayoutSpec, layout_oriented
+from ..layout import LayoutSpec, Picture
 from ..backends.scene import Circle, Group, Path, Polygon, Rect, Scene, Text
 from ..backends.text import text_width
 from .labels import family, human, shape_text
@@ -26,54 +26,109 @@ MARGIN = 20.0
 LABEL = 10.0
 
 
-@dataclass
-class ClassicOptions:
-    """Options shared by the classic styles (each style reads the ones it needs)."""
+@dataclass(kw_only=True)
+class ClassicStyle:
+    """The options every classic style reads; each style adds its own. Made with an option the
+    style does not use, it refuses it (see :func:`style_for`)."""
 
+    name: ClassVar[str] = ""
     color_map: Any = None
     layer_spacing: float | None = None
-    node_size: float = 12.0
-    show_neurons: bool = True
-    max_neurons: int = 12
     show_shapes: bool = True
     legend: bool = True
     type_ignore: Any = ()
-    scale_xy: float = 1.0
-    scale_z: float = 1.0
-    min_size: float = 10.0
-    max_size: float = 160.0
-    spacing: float | None = None
     theme: str = "light"
     title: str | None = None
-    direction: str = "LR"
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name in _SIZES and v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0):
+                raise InputError(f"{f.name} must be a non-negative number, not {v!r}")
+        get_theme(self.theme)
+
+    @classmethod
+    def options(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    def scene(self, g: Graph) -> Scene:
+        raise NotImplementedError
 
 
-STYLE_OPTIONS = {
-    "graph": ("color_map", "layer_spacing", "node_size", "show_neurons", "max_neurons", "show_shapes", "legend",
-              "type_ignore", "theme", "title"),
-    "layered": ("color_map", "layer_spacing", "spacing", "show_shapes", "legend", "type_ignore", "scale_xy", "scale_z",
-                "min_size", "max_size", "theme", "title"),
-    "lenet": ("color_map", "layer_spacing", "spacing", "show_shapes", "legend", "type_ignore", "scale_xy",
-              "min_size", "max_size", "theme", "title"),
-}
+_SIZES = ("layer_spacing", "spacing", "node_size", "scale_xy", "scale_z", "min_size", "max_size")
 
 
-def options_for(style: str, given: dict[str, Any]) -> ClassicOptions:
-    check_options(f"style={style!r}", given, STYLE_OPTIONS[style])
-    opts = ClassicOptions(**given)
-    for name in ("layer_spacing", "spacing", "node_size", "scale_xy", "scale_z", "min_size", "max_size"):
-        v = getattr(opts, name)
-        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0):
-            raise InputError(f"{name} must be a non-negative number, not {v!r}")
-    if not isinstance(opts.max_neurons, int) or opts.max_neurons < 2:
-        raise InputError(f"max_neurons must be an integer of at least 2, not {opts.max_neurons!r}")
-    if opts.min_size > opts.max_size:
-        raise InputError(f"min_size ({opts.min_size}) is larger than max_size ({opts.max_size})")
-    get_theme(opts.theme)
-    return opts
+@dataclass(kw_only=True)
+class GraphStyle(ClassicStyle):
+    """``graph``: each layer a column of neurons (or one box with ``show_neurons=False``)."""
+
+    name: ClassVar[str] = "graph"
+    node_size: float = 12.0
+    show_neurons: bool = True
+    max_neurons: int = 12
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.max_neurons, int) or self.max_neurons < 2:
+            raise InputError(f"max_neurons must be an integer of at least 2, not {self.max_neurons!r}")
+
+    def scene(self, g: Graph) -> Scene:
+        return graph_style(g, self)
 
 
-def layers_of(g: Graph, opts: ClassicOptions) -> Graph:
+@dataclass(kw_only=True)
+class _SizedStyle(ClassicStyle):
+    """Styles that size each layer by its output tensor, within ``min_size`` .. ``max_size``."""
+
+    spacing: float | None = None
+    scale_xy: float = 1.0
+    min_size: float = 10.0
+    max_size: float = 160.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.min_size > self.max_size:
+            raise InputError(f"min_size ({self.min_size}) is larger than max_size ({self.max_size})")
+
+
+@dataclass(kw_only=True)
+class LayeredStyle(_SizedStyle):
+    """``layered``: one 3-D box per layer, sized by its output tensor, funnels between layers."""
+
+    name: ClassVar[str] = "layered"
+    scale_z: float = 1.0
+
+    def scene(self, g: Graph) -> Scene:
+        return layered_style(g, self)
+
+
+@dataclass(kw_only=True)
+class LenetStyle(_SizedStyle):
+    """``lenet``: stacked feature maps ``64@112×112`` with kernel windows, dense layers as bars."""
+
+    name: ClassVar[str] = "lenet"
+
+    def scene(self, g: Graph) -> Scene:
+        return lenet_style(g, self)
+
+
+def style_for(name: str, given: dict[str, Any], elsewhere: Any = ()) -> ClassicStyle:
+    """The classic style ``name`` with the options ``given``. An option it does not use is an
+    error: one of another style (``elsewhere``, e.g. ``depth`` of the diagram) or an unknown one."""
+    cls = STYLES[name]
+    valid = cls.options()
+    unused = [k for k in given if k not in valid]
+    if unused:
+        elsewhere = set(elsewhere).union(*(other.options() for other in STYLES.values()))
+        other = [k for k in unused if k in elsewhere]
+        unknown = [k for k in unused if k not in elsewhere]
+        said = ([f"does not use {', '.join(map(repr, other))}"] if other else []) + (
+            [f"got unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"] if unknown else [])
+        raise InputError(f"style={name!r} {' and '.join(said)}; valid options are: {', '.join(sorted(valid))}")
+    return cls(**given)
+
+
+def layers_of(g: Graph, opts: ClassicStyle) -> Graph:
     """The graph as a flat sequence of layers: leaf modules and the ops that join branches."""
     v = g.expand().hide(trivial=True)
     if opts.type_ignore:
@@ -85,7 +140,7 @@ def layers_of(g: Graph, opts: ClassicOptions) -> Graph:
 
 # -- colours -------------------------------------------------------------------------------------
 
-def _colors(n: Node, opts: ClassicOptions) -> tuple[str, str]:
+def _colors(n: Node, opts: ClassicStyle) -> tuple[str, str]:
     """(fill, outline) of a layer: the user's colour map first, then the family colour."""
     theme = get_theme(opts.theme)
     base, fill, outline = color_map_lookup(opts.color_map, (n.type, family(n)))
@@ -100,7 +155,7 @@ def _colors(n: Node, opts: ClassicOptions) -> tuple[str, str]:
     return (base if theme.name != "print" else fill), stroke
 
 
-def _legend(g: Graph, opts: ClassicOptions, x0: float, y0: float, max_w: float) -> tuple[list[Any], float]:
+def _legend(g: Graph, opts: ClassicStyle, x0: float, y0: float, max_w: float) -> tuple[list[Any], float]:
     """One swatch per layer type drawn (types, as the colour map is keyed by class)."""
     theme = get_theme(opts.theme)
     seen: dict[str, tuple[str, str]] = {}
@@ -134,7 +189,7 @@ def _dense(n: Node) -> bool:
     return n.type in ("Linear", "LazyLinear", "Bilinear") or n.type == "Conv1D"
 
 
-def _place(g: Graph, sizes: dict[int, tuple[float, float]], rank_gap: float, node_gap: float, lr: bool = True):
+def _place(g: Graph, sizes: dict[int, tuple[float, float]], rank_gap: float, node_gap: float, lr: bool = True) -> Picture:
     spec = LayoutSpec(
         node_size=sizes,
         node_scope={nid: 0 for nid in g.nodes},
@@ -142,10 +197,10 @@ def _place(g: Graph, sizes: dict[int, tuple[float, float]], rank_gap: float, nod
         edges=[(e.source, e.target, (e.source, e.source_output)) for e in g.edges],
         node_gap=node_gap, rank_gap=rank_gap,
     )
-    return layout_oriented(spec, lr)
+    return Picture(spec, lr)
 
 
-def _finish(g: Graph, opts: ClassicOptions, items: list[Any], width: float, height: float, top: float) -> Scene:
+def _finish(g: Graph, opts: ClassicStyle, items: list[Any], width: float, height: float, top: float) -> Scene:
     theme = get_theme(opts.theme)
     total_w = width + 2 * MARGIN
     total_h = top + height + MARGIN
@@ -161,7 +216,7 @@ def _finish(g: Graph, opts: ClassicOptions, items: list[Any], width: float, heig
 
 # -- graph: neurons in columns -------------------------------------------------------------------
 
-def graph_style(g: Graph, opts: ClassicOptions) -> Scene:
+def graph_style(g: Graph, opts: GraphStyle) -> Scene:
     g = layers_of(g, opts)
     theme = get_theme(opts.theme)
     r = opts.node_size / 2
@@ -304,7 +359,7 @@ def _bounded(v: float, scale: float, lo: float, hi: float) -> float:
     return max(lo, min(hi, size))
 
 
-def layered_style(g: Graph, opts: ClassicOptions) -> Scene:
+def layered_style(g: Graph, opts: LayeredStyle) -> Scene:
     g = layers_of(g, opts)
     theme = get_theme(opts.theme)
     geo: dict[int, tuple[float, float, float]] = {}
@@ -364,7 +419,7 @@ def layered_style(g: Graph, opts: ClassicOptions) -> Scene:
 
 # -- lenet: stacks of feature maps -----------------------------------------------------------
 
-def lenet_style(g: Graph, opts: ClassicOptions) -> Scene:
+def lenet_style(g: Graph, opts: LenetStyle) -> Scene:
     g = layers_of(g, opts)
     # only layers that change the representation become stacks: maps, and the dense layers
     keep = lambda n: n.kind in ("input", "output") or n.type.startswith(("Conv", "MaxPool", "AvgPool", "AdaptiveAvgPool",  # noqa: E731
@@ -442,4 +497,4 @@ def _lenet_texts(n: Node, kind: str) -> tuple[str, str]:
     return top, (n.type if n.kind in ("module", "op") else n.name)
 
 
-STYLES = {"graph": graph_style, "layered": layered_style, "lenet": lenet_style}
+STYLES: dict[str, type[ClassicStyle]] = {cls.name: cls for cls in (GraphStyle, LayeredStyle, LenetStyle)}

@@ -11,7 +11,7 @@ from typing import Any, Callable, Hashable
 
 from ..errors import InputError
 from ..graph import Graph, Node
-from ..layout import LayoutSpec, layout_oriented
+from ..layout import LayoutSpec, Picture
 from ..backends.scene import Group, Path, Polygon, Rect, Scene, Text
 from ..backends.scene import Image as SceneImage
 from ..backends.text import text_width
@@ -189,13 +189,27 @@ def _finish(lines: list[tuple[str, float, bool]], fill: str, stroke: str, text: 
 
 @dataclass
 class Prepared:
-    """A graph measured for drawing: node looks, tensor labels, box titles, the layout spec."""
+    """A graph measured for drawing: node looks, tensor labels, box titles, and the laid-out
+    Picture (made on first use) that the scene and the interactive view are drawn from."""
 
+    graph: Graph
+    options: DiagramOptions
     theme: Theme
     looks: dict[int, _NodeLook]
     label: dict[Hashable, str]
     titles: dict[int, str]
-    spec: LayoutSpec
+    picture: Picture
+
+    def scope_look(self, sid: int) -> _NodeLook:
+        """How module box ``sid`` looks when drawn collapsed (the viewer collapses boxes)."""
+        g, s = self.graph, self.graph.scopes[sid]
+        module = g.modules.get(s.path)
+        mtype = module.type if module else ("model" if sid == 0 else "group")
+        col = Node(-1, "module", mtype, display_name(s.path) if s.path else mtype, s.path, s.parent or 0,
+                   attrs=dict(module.attrs) if module else {}, params=module.params if module else 0,
+                   dynamic=bool(module and module.dynamic), collapsed=True, structure=s.structure,
+                   repeat=s.repeat, repeat_paths=list(s.repeat_paths))
+        return _look(col, g, self.options, self.theme)
 
 
 def prepare(g: Graph, opts: DiagramOptions) -> Prepared:
@@ -219,7 +233,8 @@ def prepare(g: Graph, opts: DiagramOptions) -> Prepared:
             if all(g.nodes[t].kind == "output" for t in consumers[key]):
                 continue
             label[key] = shape_text(e.shape, e.dtype)
-    label_w = {k: text_width(t, EDGE_LABEL) + 4 for k, t in label.items()}
+    measured = {k: (t, text_width(t, EDGE_LABEL)) for k, t in label.items()}
+    label_w = {k: w + 4 for k, (_, w) in measured.items()}
 
     # box titles; a box is marked when a module inside it took a data-dependent path
     dynamic_within: set[str] = set()
@@ -260,20 +275,20 @@ def prepare(g: Graph, opts: DiagramOptions) -> Prepared:
         edges=[(e.source, e.target, (e.source, e.source_output)) for e in g.edges],
         header=header,
         label_width={} if lr else label_w,
+        labels=measured, label_size=EDGE_LABEL,
         node_gap=node_gap, rank_gap=rank_gap,
     )
-    return Prepared(theme, looks, label, titles, spec)
+    title_h = (TITLE + 14) if opts.title else 0.0
+    return Prepared(g, opts, theme, looks, label, titles, Picture(spec, lr, (MARGIN, MARGIN + title_h)))
 
 
 def build(g: Graph, opts: DiagramOptions) -> Built:
     p = prepare(g, opts)
-    theme, looks, label, titles, spec = p.theme, p.looks, p.label, p.titles, p.spec
+    theme, looks, titles, pic = p.theme, p.looks, p.titles, p.picture
     lr = opts.direction == "LR"
-    title_h = (TITLE + 14) if opts.title else 0.0
-    oy = MARGIN + title_h
-    res = layout_oriented(spec, lr, (MARGIN, oy))
-    width, height = res.width, res.height
-    nodes, groups, routes = res.nodes, res.groups, res.routes
+    oy = pic.at[1]
+    width, height = pic.width, pic.height
+    nodes, groups, routes = pic.nodes, pic.groups, pic.routes
 
     items: list[Any] = []
     box_titles: list[Text] = []
@@ -305,41 +320,9 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
                             Polygon(head, theme.edge, None)],
                            data={"source": e.source, "target": e.target}))
     items.extend(box_titles)
-    # Right of where a tensor leaves its producer, unless an edge from there bends right (and
-    # none bends left). Several outputs of one node (a split, a chunk) leave from the same
-    # point: one label per distinct text there, stacked, not drawn over each other.
-    at_point: dict[tuple[float, float], list[str]] = {}
-    bends: dict[tuple[float, float], set[int]] = {}
-    for e, pts in zip(g.edges, routes):
-        key = (e.source, e.source_output)
-        if key not in label or not pts:
-            continue
-        texts = at_point.setdefault(pts[0], [])
-        if label[key] not in texts:
-            texts.append(label[key])
-        if len(pts) > 2 and abs(pts[2][0] - pts[0][0]) > 0.5:
-            bends.setdefault(pts[0], set()).add(1 if pts[2][0] > pts[0][0] else -1)
-    # A label goes to its preferred side unless that covers a node or another label and the
-    # other side is free (right/left of the edge top to bottom, above/below it left to right).
-    occupied = _Occupancy()
-    for b in nodes.values():
-        occupied.add((b.x, b.y, b.x + b.w, b.y + b.h))
-    step = EDGE_LABEL + 2
-    for (x0, y0), texts in at_point.items():
-        wide = max(text_width(t, EDGE_LABEL) for t in texts)
-        tall = len(texts) * step
-        if lr:
-            sides = [(x0 + 4, y0 - 4, -step, (x0 + 4, y0 - 2 - tall, x0 + 4 + wide, y0 - 2)),
-                     (x0 + 4, y0 + EDGE_LABEL + 2, step, (x0 + 4, y0 + 2, x0 + 4 + wide, y0 + 2 + tall))]
-        else:
-            right = (x0 + 5, y0 + EDGE_LABEL + 3, step, (x0 + 5, y0 + 3, x0 + 5 + wide, y0 + 3 + tall))
-            left = (x0 - 5, y0 + EDGE_LABEL + 3, step, (x0 - 5 - wide, y0 + 3, x0 - 5, y0 + 3 + tall))
-            sides = [left, right] if bends.get((x0, y0)) == {1} else [right, left]
-        tx, ty, dy, rect = next((side for side in sides if not occupied.hits(side[3])), sides[0])
-        occupied.add(rect)
-        anchor = "end" if (not lr and tx < x0) else "start"
-        for i, text in enumerate(texts):
-            items.append(Text(tx, ty + i * dy, text, EDGE_LABEL, theme.muted, anchor=anchor))
+    for slot in pic.labels:
+        for i, text in enumerate(slot.texts):
+            items.append(Text(slot.x, slot.y + i * slot.dy, text, EDGE_LABEL, theme.muted, anchor=slot.anchor))
 
     # nodes
     for nid, b in nodes.items():
@@ -397,7 +380,7 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
                       for e, pts in zip(g.edges, routes)],
         }
 
-    return Built(scene, geometry, {"crossings": res.crossings, "nodes": len(nodes), "edges": len(g.edges)})
+    return Built(scene, geometry, {"crossings": pic.crossings, "nodes": len(nodes), "edges": len(g.edges)})
 
 
 def _shorten(pts: list[tuple[float, float]], by: float) -> list[tuple[float, float]]:
@@ -407,34 +390,6 @@ def _shorten(pts: list[tuple[float, float]], by: float) -> list[tuple[float, flo
     if length <= by:
         return pts
     return pts[:-1] + [(x1 - dx / length * by, y1 - dy / length * by)]
-
-
-class _Occupancy:
-    """Rectangles in a coarse grid, to ask quickly whether a new one would overlap any."""
-
-    def __init__(self, cell: float = 128.0) -> None:
-        self.cell = cell
-        self.cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
-
-    def add(self, r: tuple[float, float, float, float]) -> None:
-        c, cells = self.cell, self.cells
-        for i in range(int(r[0] // c), int(r[2] // c) + 1):
-            for j in range(int(r[1] // c), int(r[3] // c) + 1):
-                found = cells.get((i, j))
-                if found is None:
-                    cells[(i, j)] = [r]
-                else:
-                    found.append(r)
-
-    def hits(self, r: tuple[float, float, float, float]) -> bool:
-        c, cells = self.cell, self.cells
-        x0, y0, x1, y1 = r
-        for i in range(int(x0 // c), int(x1 // c) + 1):
-            for j in range(int(y0 // c), int(y1 // c) + 1):
-                for o in cells.get((i, j), ()):
-                    if x0 < o[2] and o[0] < x1 and y0 < o[3] and o[1] < y1:
-                        return True
-        return False
 
 
 def _arrow_head(pts: list[tuple[float, float]], lr: bool) -> list[tuple[float, float]]:

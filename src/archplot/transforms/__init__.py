@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterable
 
 from ..errors import InputError
 from ..graph import Edge, Graph, Node
-from .view import View, derive, origin_of, view_of
+from ..graph.model import TRANSFORMS
+from .view import View, derive, is_derived, members_of, origin_of, view_of
 
 __all__ = ["collapse", "expand", "focus", "fold_repeats", "unfold", "hide", "fuse", "prune",
            "merge_wrappers", "group_children", "TRIVIAL_OPS", "View"]
@@ -186,11 +187,12 @@ def hide(g: Graph, types: Any = None, *, where: Callable[[Node], bool] | None = 
     names = {t if isinstance(t, str) else getattr(t, "__name__", str(t)) for t in (types or [])}
     train = bool(g.meta.get("train"))
     hidden = set(view_of(g).hidden)
+    members = members_of(g)
     for n in g.nodes.values():
         if n.kind in ("input", "output"):
             continue
         if n.type in names or (trivial and is_trivial(n, train)) or (where is not None and where(n)):
-            hidden.update(g.members.get(n.id, [n.id]))
+            hidden.update(members.get(n.id, [n.id]))
     return _with(g, hidden=frozenset(hidden))
 
 
@@ -207,10 +209,11 @@ def prune(g: Graph) -> Graph:
             stack.extend(preds[i])
     dead = [n for n in g.nodes.values() if n.id not in alive and n.kind not in ("input", "output")]
     if not dead:
-        return g if g.origin is not None else _with(g)
+        return g if is_derived(g) else _with(g)
     hidden = set(view_of(g).hidden)
+    members = members_of(g)
     for n in dead:
-        hidden.update(g.members.get(n.id, [n.id]))
+        hidden.update(members.get(n.id, [n.id]))
     return _with(g, hidden=frozenset(hidden))
 
 
@@ -304,3 +307,7 @@ def _subgraph(origin: Graph, inside: list[int], root: int | None, keep_scopes: s
                 edges.append(replace(e, target=leaving[key]))
     new.edges = edges
     return new
+
+
+TRANSFORMS.update(collapse=collapse, expand=expand, focus=focus, fold_repeats=fold_repeats, unfold=unfold, hide=hide,
+                  fuse=fuse, prune=prune, merge_wrappers=merge_wrappers, group_children=group_children)

@@ -9,9 +9,10 @@ merge single-child wrappers, group very large modules.
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any, Generic, Iterable, TypeVar
 
 from .._bulk import bulk
 from ..graph import Edge, Graph, Node, Scope
@@ -46,21 +47,70 @@ class _Work:
         return adjacency(self.nodes, self.edges)
 
 
+T = TypeVar("T")
+
+
+class Beside(Generic[T]):
+    """Values kept beside graphs, by identity, for as long as the graph lives: a Graph is plain
+    data and holds no views or caches, and a transform never writes onto the graph it is given."""
+
+    def __init__(self) -> None:
+        self._values: dict[int, tuple[weakref.ref, T]] = {}
+
+    def get(self, g: Graph) -> T | None:
+        entry = self._values.get(id(g))
+        return entry[1] if entry is not None and entry[0]() is g else None
+
+    def put(self, g: Graph, value: T) -> None:
+        key = id(g)
+        if self.get(g) is None:
+            weakref.finalize(g, self._values.pop, key, None)
+        self._values[key] = (weakref.ref(g), value)
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """What a derived graph was made from: the fully expanded origin, the view of it, and for
+    each drawn node the origin nodes it stands for."""
+
+    origin: Graph
+    view: View
+    members: dict[int, list[int]]
+
+
+_LINEAGE: Beside[Lineage] = Beside()
+_HASHES: Beside[tuple[tuple[int, int, int], dict[int, str], dict[int, str]]] = Beside()
+
+
 def origin_of(g: Graph) -> Graph:
-    return g.origin if g.origin is not None else g
+    """The fully expanded graph ``g`` was derived from (``g`` itself for a captured graph)."""
+    lineage = _LINEAGE.get(g)
+    return lineage.origin if lineage is not None else g
 
 
 def view_of(g: Graph) -> View:
-    return g.view if isinstance(g.view, View) else View()
+    lineage = _LINEAGE.get(g)
+    return lineage.view if lineage is not None else View()
+
+
+def members_of(g: Graph) -> dict[int, list[int]]:
+    """Drawn node id -> the origin node ids it stands for (empty for a captured graph)."""
+    lineage = _LINEAGE.get(g)
+    return lineage.members if lineage is not None else {}
+
+
+def is_derived(g: Graph) -> bool:
+    return _LINEAGE.get(g) is not None
 
 
 def _hashes(origin: Graph) -> tuple[dict[int, str], dict[int, str]]:
     """Structural hashes of the origin's scopes and module nodes, computed once per origin."""
     key = (len(origin.nodes), len(origin.edges), len(origin.scopes))
-    cached = origin.cache.get("hashes")
+    cached = _HASHES.get(origin)
     if cached is None or cached[0] != key:
         nodes = {nid: node_hash(n) for nid, n in origin.nodes.items() if n.kind == "module"}
-        cached = origin.cache["hashes"] = (key, scope_hashes(origin), nodes)
+        cached = (key, scope_hashes(origin), nodes)
+        _HASHES.put(origin, cached)
     return cached[1], cached[2]
 
 
@@ -91,8 +141,8 @@ def _derive(origin: Graph, view: View) -> Graph:
         _merge_wrappers(w)
     if view.max_children:
         _group(w, origin, view.max_children)
-    g = Graph(nodes=w.nodes, edges=w.edges, modules=origin.modules, scopes=w.scopes, meta=dict(origin.meta),
-              origin=origin, view=view, members=w.members)
+    g = Graph(nodes=w.nodes, edges=w.edges, modules=origin.modules, scopes=w.scopes, meta=dict(origin.meta))
+    _LINEAGE.put(g, Lineage(origin, view, w.members))
     return g
 
 
