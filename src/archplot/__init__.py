@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import ArchplotError, GraphFormatError, InputError, TraceError
 from .diagram import Diagram, draw, render
+from .comparison import Diff, diff
 from .graph import Edge, Graph, Module, Node, Scope
 from . import transforms as _transforms  # noqa: F401  (gives Graph its transform methods)
 from .inspect.images import feature_maps, filters, token_map
@@ -163,7 +164,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ArchplotError", "Diagram", "draw", "render", "show", "summary", "autograd_graph", "load", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
+    "ArchplotError", "Diagram", "Diff", "diff", "draw", "render", "show", "summary", "autograd_graph", "load", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
     "TraceError", "__version__", "trace", "activations", "feature_maps", "filters", "token_map", "load_image",
     "load_weights",
 ]

@@ -21,7 +21,9 @@ EXAMPLES = """examples:
   archplot activations example:digits --layer features.0 -o acts.png
   archplot filters resnet18 --weights resnet18.pt --layer conv1 -o filters.png
 
-subcommands: summary, activations, filters (archplot summary --help)
+  archplot diff resnet18 resnet34 -o diff.svg        (what changed; exit 1 when different)
+
+subcommands: summary, diff, activations, filters (archplot summary --help)
 """
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd", ".json", ".html")
@@ -162,8 +164,66 @@ def _summary(argv: Sequence[str]) -> int:
     return 0
 
 
+def _diff(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="archplot diff", description="Compare two models: print what changed and draw both in one picture. "
+        "Exit status 0 when they are equal, 1 when they differ, 2 on errors (like diff).")
+    p.add_argument("a", help="the first model: as for archplot MODEL (also .json, .onnx, .pt2 files)")
+    p.add_argument("b", help="the second model")
+    p.add_argument("-i", "--input", action="append", help="input spec for both models; give it twice for a and b")
+    p.add_argument("--input-a", help="input spec for the first model")
+    p.add_argument("--input-b", help="input spec for the second model")
+    p.add_argument("-o", "--output", help="also draw the diff: svg png pdf html (tabs: diff, a, b) or json")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                   help="how to print the list of changes (default text)")
+    p.add_argument("--ignore", action="append", metavar="NAME",
+                   help="leave out a type or part of one (dropout), an attribute (eps) or a module glob; repeatable")
+    p.add_argument("--model-args", help="constructor keyword arguments as JSON (for both models)")
+    p.add_argument("--meta", action="store_true", help="build the models on the meta device")
+    p.add_argument("--method", choices=("auto", "fx", "export"), default="auto")
+    p.add_argument("--trust-pickle", action="store_true", help="allow pickled full model files")
+    p.add_argument("--direction", choices=("TB", "LR"), default="TB")
+    p.add_argument("--theme", choices=("light", "dark", "print"), default="light")
+    p.add_argument("--title", help="a title above the picture (default: A → B)")
+    p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    args = p.parse_args(argv)
+    inputs = args.input or []
+    if len(inputs) > 2:
+        p.error(f"--input is given once (both models) or twice (a, then b), not {len(inputs)} times")
+    if args.output and Path(args.output).suffix.lower() not in FORMATS:
+        p.error(f"cannot write {Path(args.output).suffix or 'files without an extension'}; use one of {', '.join(FORMATS)}")
+    input_a = args.input_a or (inputs[0] if inputs else None)
+    input_b = args.input_b or (inputs[-1] if inputs else None)
+    try:
+        import archplot
+
+        sides = []
+        for spec, input_spec in ((args.a, input_a), (args.b, input_b)):
+            side = argparse.Namespace(**{**vars(args), "model": spec, "input": input_spec})
+            sides.append(_graph(side, False))
+        names = tuple(re.sub(r"[^\w.-]+", "_", Path(m.split(":")[-1]).stem or "model") for m in (args.a, args.b))
+        if names[0] == names[1]:
+            names = (args.a, args.b) if args.a != args.b else (f"{names[0]} (a)", f"{names[1]} (b)")
+        d = archplot.diff(sides[0], sides[1], names=names, ignore=tuple(args.ignore or ()),
+                          direction=args.direction, theme=args.theme, title=args.title)
+        if args.format == "json":
+            import json
+
+            print(json.dumps(d.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            sys.stdout.write(d.to_markdown() if args.format == "markdown" else d.to_text())
+        if args.output:
+            d.save(args.output)
+    except Exception as e:  # noqa: BLE001 - one line for the user, traceback with --debug
+        _fail(e, args.debug)
+        return 2
+    return 0 if d.equal else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "diff":
+        return _diff(argv[1:])
     if argv and argv[0] in ("activations", "filters"):
         return _inspect(argv[0], argv[1:])
     if argv and argv[0] == "summary":

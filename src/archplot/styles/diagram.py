@@ -16,6 +16,7 @@ from ..backends.scene import Group, Path, Polygon, Rect, Scene, Text
 from ..backends.scene import Image as SceneImage
 from ..backends.text import text_width
 from .labels import attr_summary, family, human, shape_text
+from .status import apply_status, scope_status_text, status_legend, status_lines
 from .theme import (BLOCK_COLORS, FAMILIES, FAMILY_LABELS, Theme, color_map_lookup, get_theme, luminance, mix,
                     parse_color)
 
@@ -117,6 +118,7 @@ def _look(n: Node, g: Graph, opts: DiagramOptions, theme: Theme) -> _NodeLook:
         lines.append((n.name, TITLE, True))
         if shape is not None or n.attrs.get("dtype"):
             lines.append((shape_text(shape, n.attrs.get("dtype")), DETAIL, False))
+        lines += status_lines(g, n, DETAIL)
         return _finish(lines, mix(theme.text, theme.background, 0.88), mix(theme.text, theme.background, 0.35),
                        theme.text, rx=14.0, tooltip=" ".join(tooltip), family=n.kind)
     if n.kind == "op":
@@ -138,6 +140,7 @@ def _look(n: Node, g: Graph, opts: DiagramOptions, theme: Theme) -> _NodeLook:
             lines.append((f"{human(n.params)} params" + (" each" if n.repeat > 1 else ""), DETAIL, False))
     if n.dynamic:
         lines.append(("⚡ data-dependent", DETAIL, False))
+    lines += status_lines(g, n, DETAIL)
     for k, v in n.attrs.items():
         tooltip.append(f"{k}={v}")
     base, fill, outline = _color_override(opts.color_map, n, fam)
@@ -158,6 +161,7 @@ def _look(n: Node, g: Graph, opts: DiagramOptions, theme: Theme) -> _NodeLook:
     if n.dynamic:
         look.dash = (5.0, 3.0)
         look.stroke = theme.dynamic
+    apply_status(look, g, n, theme)
     if n.repeat > 1:
         look.stacked = 2
         look.w += 2 * FOLD_OFFSET
@@ -258,6 +262,7 @@ def prepare(g: Graph, opts: DiagramOptions) -> Prepared:
             titles[sid] = f"{name} · {module.type}" if module else name
         if s.path in dynamic_within:
             titles[sid] += "  ⚡ data-dependent path"
+        titles[sid] += scope_status_text(g, sid)
 
     rank_gap = opts.layer_spacing if opts.layer_spacing is not None else (34.0 if opts.show_shapes else 26.0)
     node_gap = opts.node_spacing if opts.node_spacing is not None else 22.0
@@ -354,7 +359,8 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
         order = list(FAMILIES)
         present.sort(key=lambda f: order.index(f) if f in order else len(order))
         entries = [(FAMILY_LABELS.get(f, f), theme.node_colors(FAMILIES.get(f, FAMILIES["other"]), f)) for f in present]
-        extra = []
+        diff_entries, extra = status_legend(g, theme)
+        entries = diff_entries or entries
         if any(n.repeat > 1 for n in g.nodes.values()) or any(s.repeat > 1 for s in g.scopes.values()):
             extra.append("×N  repeated blocks folded into one")
         if any("⚡" in t for t in titles.values()) or any(n.dynamic for n in g.nodes.values()):
