@@ -337,6 +337,13 @@ def main() -> None:
     crossings_section(args.quick, 60 if args.quick else 300)
     html_section(2000 if args.quick else 20000)
     activations_section(repeats)
+    if not args.quick:
+        import bench_overlays
+
+        say("## Overlay metrics: what counting params, FLOPs and memory adds to a trace")
+        say()
+        bench_overlays.run(repeats, say)
+        say()
     say(f"Total time of this run: {time.perf_counter() - start:.0f} s.")
     Path(args.output).write_text("\n".join(OUT) + "\n", encoding="utf-8")
 

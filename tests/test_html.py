@@ -198,3 +198,38 @@ def test_activation_thumbnails_in_the_details_panel(open_page):
     page.evaluate("archplot.select('n1')")
     assert page.evaluate("document.querySelector('#ap-panel img').naturalWidth") == 8
     assert page.errors == []
+
+
+def test_overlay_switch_matches_the_static_colours(open_page):
+    from archplot.backends.scene import Group, Rect
+
+    def static_fills(d):
+        nodes, boxes = {}, {}
+        for it in d.scene.items:
+            if isinstance(it, Group) and "node" in it.data:
+                fill = [p.fill for p in it.items if isinstance(p, Rect)][-1]
+                n = d.graph.nodes[it.data["node"]]
+                if n.collapsed:
+                    boxes[n.path] = fill
+                else:
+                    nodes[str(n.id)] = fill
+        return nodes, boxes
+
+    g = archplot.trace(torchvision.models.resnet18(), input_size=(1, 3, 64, 64))
+    d = archplot.draw(g, overlay=["flops", "memory"], depth=2)
+    page = open_page(d)
+    for i, name in enumerate(["flops", "memory"]):
+        if i:
+            page.evaluate(f"archplot.setOverlay({i + 1})")
+        js = page.evaluate("archplot.fills()")
+        nodes, boxes = static_fills(archplot.draw(g, overlay=name, depth=2))
+        assert js["nodes"] == nodes and js["collapsed"] == boxes, name
+        assert len(set(boxes.values())) >= 3
+        legend = page.inner_text("#ap-legend")
+        assert ("FLOPs" if name == "flops" else "activation memory") in legend
+    page.evaluate("archplot.setOverlay(0)")  # back to colours by op type, no legend
+    assert page.is_hidden("#ap-legend")
+    js = page.evaluate("archplot.fills()")
+    nodes, boxes = static_fills(archplot.draw(g, depth=2))
+    assert js["nodes"] == nodes and js["collapsed"] == boxes
+    assert page.errors == []

@@ -194,8 +194,8 @@ def test_summary_matches_torchinfo_and_counts_matmuls():
     fs = archplot.summary(frozen, input_size=(1, 3, 64, 64), depth=1)
     assert fs.frozen_params == sum(p.numel() for p in frozen.layer1.parameters())
     assert "False" in str(fs)
-    with pytest.raises(InputError, match="unknown summary column 'flops'"):
-        archplot.summary(MatMul(), input_size=(4, 8), columns=["flops"])
+    with pytest.raises(InputError, match="unknown summary column 'flop'; did you mean 'flops'"):
+        archplot.summary(MatMul(), input_size=(4, 8), columns=["flop"])
 
 
 def test_trace_error_from_export_is_clear():

@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 
 def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes: Any = None,
           device: Any = None, train: bool = False, leaf_modules: Any = (), method: str = "auto",
-          **forward_kwargs: Any) -> Graph:
+          metrics: Any = None, **forward_kwargs: Any) -> Graph:
     """Run ``model`` once on an example input and record it as a :class:`~archplot.Graph`.
 
     ``input_data``: a tensor is one positional argument, a tuple the positional arguments
@@ -39,6 +39,12 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     submodules fx cannot trace become opaque boxes). Extra keyword arguments go to
     ``forward``. The model is left exactly as it was, also when the forward raises.
 
+    ``metrics``: every traced node holds params, FLOPs, MACs and activation memory
+    (``Node.metrics``, for overlays); name more to measure them: "time" (``repeats`` more
+    forwards), "activation_mean", "activation_std", "sparsity", "grad_norm" (a backward of
+    ``loss``, default the output's sum), as a list or with options,
+    ``{"time": {"repeats": 10}, "grad_norm": {"loss": fn}}``; ``False`` counts nothing.
+
     >>> import torch, archplot
     >>> g = archplot.trace(torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.ReLU()), input_size=(1, 4))
     >>> [n.type for n in g]
@@ -47,7 +53,7 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     from .capture import trace as _trace
 
     g = _trace(model, input_data, input_size=input_size, dtypes=dtypes, device=device, train=train,
-               leaf_modules=leaf_modules, method=method, **forward_kwargs)
+               leaf_modules=leaf_modules, method=method, metrics=metrics, **forward_kwargs)
     g.meta["archplot"] = __version__
     return g
 
@@ -95,17 +101,25 @@ def show(model_or_graph: Any, input_data: Any = None, **options: Any) -> Any:
 
 
 def summary(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None, depth: int = 3,
-            columns: Any = None, **trace_options: Any) -> Any:
+            columns: Any = None, sort: str | None = None, **trace_options: Any) -> Any:
     """A table of layers with input and output shapes, parameters (and %), kernel sizes,
-    multiply-adds and trainability, with totals and memory estimates. ``print()`` it.
+    multiply-adds and trainability, with totals and memory estimates, and the overlay metrics
+    the graph holds (FLOPs, activation memory; time and activation statistics when measured).
+    ``sort="time"`` lists the most expensive modules first (any numeric column; a measured
+    metric named here is measured). ``print()`` it.
 
     >>> print(archplot.summary(model, input_size=(1, 3, 224, 224), depth=2))   # doctest: +SKIP
+    >>> print(archplot.summary(model, input_size=(1, 3, 224, 224), sort="time"))   # doctest: +SKIP
     """
-    from .table import COLUMNS, summarize
+    from .graph.metrics import MEASURED_METRICS
+    from .table import summarize
 
-    g = model_or_graph if isinstance(model_or_graph, Graph) else trace(
-        model_or_graph, input_data, input_size=input_size, **trace_options)
-    return summarize(g, depth=depth, columns=COLUMNS if columns is None else columns)
+    if not isinstance(model_or_graph, Graph):
+        wanted = [c for c in [*(columns or []), sort] if c in MEASURED_METRICS]
+        if wanted and "metrics" not in trace_options:
+            trace_options["metrics"] = wanted
+        model_or_graph = trace(model_or_graph, input_data, input_size=input_size, **trace_options)
+    return summarize(model_or_graph, depth=depth, columns=columns, sort=sort)
 
 
 def autograd_graph(output: Any, params: Any = None, *, show_attrs: bool = False, show_saved: bool = False) -> Graph:

@@ -17,6 +17,8 @@ EXAMPLES = """examples:
   archplot my_net.py:Net -i 1x3x32x32 --model-args '{"width": 64}' -o net.svg
   archplot resnet18 -o graph.json && archplot graph.json -o again.svg   (redraw without re-tracing)
   archplot resnet18 -o - > resnet18.svg
+  archplot resnet50 --overlay flops -o r50.svg          (colour by FLOPs; also time, memory, params, ...)
+  archplot summary transformers:GPT2Model --sort time
   archplot transformers:BertModel --open              (the interactive view in a browser)
   archplot activations example:digits --layer features.0 -o acts.png
   archplot filters resnet18 --weights resnet18.pt --layer conv1 -o filters.png
@@ -60,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     look.add_argument("--title", help="a title above the diagram")
     look.add_argument("--style", choices=("diagram", "graph", "layered", "lenet"), default="diagram",
                       help="the default diagram, or a classic style")
+    look.add_argument("--overlay", action="append", metavar="METRIC",
+                      help="colour nodes by params, flops, macs, time, memory, live_memory, activation_mean, "
+                      "activation_std, sparsity or grad_norm (repeatable: the .html view switches between them)")
+    look.add_argument("--top-k", type=int, metavar="K", help="with --overlay: colour only the K largest values")
     look.add_argument("--scale", type=float, help="PNG pixels per diagram pixel (default 2)")
     look.add_argument("--dpi", type=float, help="PNG resolution (96 dpi = scale 1)")
     p.add_argument("--open", action="store_true", help="open the output (an .html view by default) in a browser")
@@ -148,6 +154,8 @@ def _summary(argv: Sequence[str]) -> int:
     p.add_argument("-i", "--input", help="input spec (default: by model kind)")
     p.add_argument("--depth", type=int, default=3, help="module nesting shown (default 3)")
     p.add_argument("--markdown", action="store_true", help="a Markdown table")
+    p.add_argument("--sort", metavar="COLUMN", help="most expensive first by num_params, mult_adds, flops, memory, "
+                   "time (measured), activation_mean, activation_std, sparsity or grad_norm")
     p.add_argument("--model-args", help="constructor keyword arguments as JSON")
     p.add_argument("--meta", action="store_true", help="build the model on the meta device")
     p.add_argument("--method", choices=("auto", "fx", "export"), default="auto")
@@ -157,7 +165,7 @@ def _summary(argv: Sequence[str]) -> int:
     try:
         import archplot
 
-        s = archplot.summary(_graph(args, False), depth=args.depth)
+        s = archplot.summary(_graph(args, False), depth=args.depth, sort=args.sort)
         print(s.to_markdown() if args.markdown else s)
     except Exception as e:  # noqa: BLE001 - one line for the user, traceback with --debug
         return _fail(e, args.debug)
@@ -247,7 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             diagram = archplot.draw(graph, depth=args.depth, collapse=args.collapse, expand=args.expand,
                                     focus=args.focus, fold=not args.no_fold, hide_trivial=not args.show_trivial,
-                                    direction=args.direction, theme=args.theme, title=args.title)
+                                    direction=args.direction, theme=args.theme, title=args.title,
+                                    overlay=args.overlay, top_k=args.top_k)
         if verbose:
             print(f"archplot: laid out {len(diagram.graph.nodes)} nodes in {time.perf_counter() - t:.2f} s",
                   file=sys.stderr)
@@ -286,7 +295,11 @@ def _graph(args: argparse.Namespace, verbose: bool):
         return archplot.trace(model)
     size, dtypes = parse_input_spec(args.input) if args.input else default_input(kind, model, args.model)
     t = time.perf_counter()
-    graph = archplot.trace(model, input_size=size, dtypes=dtypes, method=getattr(args, "method", "auto"))
+    # the metrics an overlay or a sort needs that are measured with extra forwards
+    asked = (getattr(args, "overlay", None) or []) + [getattr(args, "sort", None)]
+    metrics = [m for m in ("time", "activation_mean", "activation_std", "sparsity", "grad_norm") if m in asked]
+    graph = archplot.trace(model, input_size=size, dtypes=dtypes, method=getattr(args, "method", "auto"),
+                           metrics=metrics or None)
     if verbose:
         print(f"archplot: traced {len(graph.nodes)} nodes in {time.perf_counter() - t:.2f} s", file=sys.stderr)
     return graph

@@ -137,7 +137,12 @@ class Diagram:
 
         # The page shows the graph fully expanded (its script collapses what this view
         # collapses), folded and, when folding is on, unfolded too.
-        opts = replace(self.options, thumbnails=None)
+        from .styles.overlay import make_scale, node_values
+
+        # Every view is coloured by the static picture's scale of each overlay, so the two agree.
+        overlays = list(self.options.overlays or ([self.options.overlay] if self.options.overlay is not None else []))
+        scales = [make_scale(*node_values(self.graph, o), self.options.top_k) for o in overlays]
+        opts = replace(self.options, thumbnails=None, overlay=None, top_k=None, overlays=None)
         origin, shown = origin_of(self.graph), view_of(self.graph)
         open_view = replace(shown, collapsed=frozenset())
         with bulk():
@@ -146,7 +151,7 @@ class Diagram:
             if shown.fold:
                 views["unfolded"] = prepare(derive(origin, replace(open_view, fold=False)), opts)
             collapsed = sorted(sid for sid in shown.collapsed if sid in folded.scopes)
-            data = viewer_data(views, collapsed, self.options.thumbnails)
+            data = viewer_data(views, collapsed, self.options.thumbnails, overlays, scales)
             return to_html(data, self.options.title or self.graph.meta.get("model", "archplot"))
 
     def geometry(self) -> dict[str, Any]:
@@ -245,7 +250,7 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
          show_shapes: bool | None = None, show_params: bool | None = None, show_attrs: bool | None = None,
          legend: bool | None = None, layer_spacing: float | None = None, node_spacing: float | None = None,
          title: str | None = None, style: Any = "diagram", show_activations: bool | None = None,
-         **style_options: Any) -> Diagram:
+         overlay: Any = None, top_k: int | None = None, metrics: Any = None, **style_options: Any) -> Diagram:
     """Draw a model (traced on ``input_data``/``input_size``) or a :class:`Graph`.
 
     ``style``: "diagram" (the default architecture diagram), or a classic style: "graph"
@@ -268,6 +273,14 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
     options are those of :func:`archplot.trace`; keyword arguments for ``forward`` go in
     ``forward_kwargs``.
 
+    ``overlay`` colours every node by a number and prints it: "params", "flops", "macs",
+    "time", "memory", "live_memory", "activation_mean", "activation_std", "sparsity",
+    "grad_norm", a dict {module name: number}, or a function of a :class:`Node`; a list of
+    them gives the interactive view a switch (the picture shows the first). ``top_k`` colours
+    only the k largest values. Measured metrics (time, activation statistics, grad_norm) are
+    measured when drawing a model; ``metrics`` passes their options, e.g.
+    ``{"time": {"repeats": 10}}``. See the overlays guide.
+
     >>> import torch, archplot
     >>> d = archplot.draw(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU()), input_size=(1, 4))
     >>> d.save("mlp.svg")                                   # doctest: +SKIP
@@ -278,7 +291,7 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
         depth=depth, expand=expand, collapse=collapse, fold=fold, hide_trivial=hide_trivial, prune=prune,
         direction=direction, theme=theme, color_map=color_map, show_shapes=show_shapes, show_params=show_params,
         show_attrs=show_attrs, legend=legend, layer_spacing=layer_spacing, node_spacing=node_spacing, title=title,
-        show_activations=show_activations)
+        show_activations=show_activations, overlay=overlay, top_k=top_k)
     options = {k: v for k, v in everything.items() if v is not None}
     if isinstance(style, ClassicStyle) or style != "diagram":
         if isinstance(style, ClassicStyle):
@@ -305,7 +318,15 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
     show_activations = options.pop("show_activations", False)
     if show_activations:
         input_data = _real_input(model_or_graph, input_data)
-    graph = _graph_for(model_or_graph, input_data, input_size, dtypes, device, train, leaf_modules, forward_kwargs)
+    overlays = _overlays(options.pop("overlay", None))
+    if overlays:
+        options["overlay"], options["overlays"] = overlays[0], overlays
+    if not isinstance(model_or_graph, Graph):
+        metrics = _metrics_for(overlays, metrics)
+    elif metrics is not None:
+        raise InputError("metrics only apply when drawing a model; a Graph holds the metrics it was traced with")
+    graph = _graph_for(model_or_graph, input_data, input_size, dtypes, device, train, leaf_modules, forward_kwargs,
+                       metrics)
     with bulk():
         g = view(graph, focus=focus, **view_options)
     opts = DiagramOptions(**options)
@@ -340,8 +361,36 @@ def _thumbnails(model: Any, input_data: Any, g: Graph) -> dict[str, bytes]:
     return {p: thumbnail(acts[p]) for p in paths if p in acts}
 
 
+def _overlays(overlay: Any) -> list[Any]:
+    """One overlay or a list of them (the interactive view switches between them)."""
+    from .styles.overlay import resolve
+
+    if overlay is None:
+        return []
+    overlays = list(overlay) if isinstance(overlay, (list, tuple)) else [overlay]
+    for o in overlays:
+        if not isinstance(o, (str, dict)) and not callable(o):
+            resolve(Graph(), o)  # says what an overlay can be (a dict's keys are checked against the graph later)
+    for o in overlays:
+        if isinstance(o, str):
+            resolve(Graph(meta={"metrics": [o]}), o)  # an unknown name fails here, before any tracing
+    return overlays
+
+
+def _metrics_for(overlays: list[Any], metrics: Any) -> Any:
+    """The metrics to measure while tracing: those the overlays name, with the given options."""
+    from .capture.metrics import parse_request
+    from .graph.metrics import MEASURED_METRICS
+
+    request = parse_request(metrics)
+    for o in overlays:
+        if isinstance(o, str) and o in MEASURED_METRICS:
+            request.setdefault(o, {})
+    return request or None
+
+
 def _graph_for(model_or_graph: Any, input_data: Any, input_size: Any, dtypes: Any, device: Any, train: bool,
-               leaf_modules: Any, forward_kwargs: dict | None) -> Graph:
+               leaf_modules: Any, forward_kwargs: dict | None, metrics: Any = None) -> Graph:
     if isinstance(model_or_graph, Graph):
         used = [k for k, v in (("input_data", input_data), ("input_size", input_size), ("dtypes", dtypes),
                                ("device", device), ("forward_kwargs", forward_kwargs)) if v is not None]
@@ -351,7 +400,7 @@ def _graph_for(model_or_graph: Any, input_data: Any, input_size: Any, dtypes: An
     from .capture import trace
 
     return trace(model_or_graph, input_data, input_size=input_size, dtypes=dtypes, device=device, train=train,
-                 leaf_modules=leaf_modules, **(forward_kwargs or {}))
+                 leaf_modules=leaf_modules, metrics=metrics, **(forward_kwargs or {}))
 
 
 def render(model_or_graph: Any, input_shape: Any = None, style: str = "diagram", *, input_data: Any = None,

@@ -12,10 +12,16 @@ from typing import Any
 
 from .errors import InputError
 from .graph import Graph, Node
+from .graph.metrics import METRICS, aggregate, format_value
 
 COLUMNS = ("input_size", "output_size", "num_params", "params_percent", "kernel_size", "mult_adds", "trainable")
 HEADERS = {"input_size": "Input shape", "output_size": "Output shape", "num_params": "Params",
            "params_percent": "Params %", "kernel_size": "Kernel", "mult_adds": "Mult-adds", "trainable": "Trainable"}
+# Measured per node at capture (see archplot.graph.metrics); a module's row combines its nodes.
+METRIC_COLUMNS = ("flops", "memory", "time", "activation_mean", "activation_std", "sparsity", "grad_norm")
+HEADERS.update({"flops": "FLOPs", "memory": "Act. memory", "time": "Time", "activation_mean": "Act. mean",
+                "activation_std": "Act. std", "sparsity": "Zeros", "grad_norm": "Grad norm"})
+SORTABLE = ("num_params", "mult_adds") + METRIC_COLUMNS
 DTYPE_BYTES = {"float64": 8, "int64": 8, "complex64": 8, "float32": 4, "int32": 4, "float16": 2, "bfloat16": 2,
                "int16": 2, "int8": 1, "uint8": 1, "bool": 1}
 
@@ -88,6 +94,7 @@ class Row:
     mult_adds: int = 0
     trainable: str = "--"
     leaf: bool = False
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -119,6 +126,10 @@ class Summary:
     def _cells(self, r: Row) -> list[str]:
         out = []
         for c in self.columns:
+            if c in METRIC_COLUMNS:
+                v = r.metrics.get(c)
+                out.append("--" if v is None else format_value(v, METRICS[c].unit))
+                continue
             v = getattr(r, c)
             if c in ("input_size", "output_size"):
                 out.append(", ".join(str(s) for s in v[:2]) + (" ..." if len(v) > 2 else "") if v else "--")
@@ -174,11 +185,32 @@ def _units(n: int) -> str:
     return f"{n:,}"
 
 
-def summarize(g: Graph, *, depth: int = 3, columns: Any = COLUMNS) -> Summary:
-    columns = tuple(columns)
-    unknown = [c for c in columns if c not in HEADERS]
-    if unknown:
-        raise InputError(f"unknown summary column {unknown[0]!r}; valid columns are: {', '.join(COLUMNS)}")
+def default_columns(g: Graph) -> tuple[str, ...]:
+    """The classic columns and every metric the graph holds."""
+    measured = g.meta.get("metrics") or []
+    return COLUMNS + tuple(c for c in METRIC_COLUMNS if c in measured)
+
+
+def _check_name(name: Any, valid: tuple[str, ...], what: str) -> None:
+    if name not in valid:
+        import difflib
+
+        close = difflib.get_close_matches(str(name), valid, n=2, cutoff=0.5)
+        raise InputError(f"unknown summary {what} {name!r}" + (f"; did you mean {' or '.join(map(repr, close))}?"
+                         if close else "") + f" (valid: {', '.join(valid)})")
+
+
+def summarize(g: Graph, *, depth: int = 3, columns: Any = None, sort: str | None = None) -> Summary:
+    columns = default_columns(g) if columns is None else tuple(columns)
+    for c in columns:
+        _check_name(c, tuple(HEADERS), "column")
+    if sort is not None:
+        _check_name(sort, SORTABLE, "sort column")
+        if sort in METRIC_COLUMNS and sort not in (g.meta.get("metrics") or []):
+            raise InputError(f"this graph has no {sort!r} values to sort by; trace it with metrics=[{sort!r}]")
+        if sort not in columns:
+            columns += (sort,)
+    names = [m for m in (g.meta.get("metrics") or []) if m in METRIC_COLUMNS]
     if not isinstance(depth, int) or depth < 0:
         raise InputError(f"depth must be a non-negative integer, not {depth!r}")
     total = g.total_params
@@ -204,7 +236,8 @@ def summarize(g: Graph, *, depth: int = 3, columns: Any = COLUMNS) -> Summary:
         outs = [e.shape for e in leaving[sid]]
         rows.append((min(members), Row(s.path.rsplit(".", 1)[-1], m.type if m else "", d, s.path,
                                        _unique(ins), _unique(outs), m.params if m else 0, 0.0, None,
-                                       sum(macs[i] for i in members), _trainable(m))))
+                                       sum(macs[i] for i in members), _trainable(m),
+                                       metrics=aggregate(inside[sid], g.nodes, names))))
     for n in g.nodes.values():
         if n.kind != "module":
             continue
@@ -214,12 +247,22 @@ def summarize(g: Graph, *, depth: int = 3, columns: Any = COLUMNS) -> Summary:
         m = g.modules.get(n.path)
         k = n.attrs.get("kernel_size")
         rows.append((n.id, Row(n.path.rsplit(".", 1)[-1] if n.path else n.name, n.type, d, n.path, n.in_shapes,
-                               n.out_shapes, n.params, 0.0, k, macs[n.id], _trainable(m), leaf=True)))
+                               n.out_shapes, n.params, 0.0, k, macs[n.id], _trainable(m), leaf=True,
+                               metrics={k_: v for k_, v in n.metrics.items() if k_ in names})))
     rows.sort(key=lambda r: (r[0], r[1].depth))
     model_in = [n.out_shapes[0] for n in g.inputs if n.out_shapes]
     model_out = [n.in_shapes[0] for n in g.outputs if n.in_shapes]
     rows.insert(0, (-1, Row("", g.meta.get("model", "model"), 0, g.meta.get("root", ""), model_in, model_out, total,
-                            0.0, None, sum(macs.values()), _trainable(root))))
+                            0.0, None, sum(macs.values()), _trainable(root),
+                            metrics=aggregate(list(g.nodes), g.nodes, names))))
+    if sort is not None:  # the most expensive first, by full name (nesting no longer shows the tree)
+        def key(r: Row) -> float:
+            return r.metrics.get(sort, 0.0) if sort in METRIC_COLUMNS else getattr(r, sort)
+
+        body = sorted((r for _, r in rows[1:]), key=key, reverse=True)
+        for r in body:
+            r.name, r.depth = r.path or r.name, 1
+        rows = rows[:1] + [(0, r) for r in body]
     for _, r in rows[1:]:
         r.params_percent = 100.0 * r.num_params / total if total else 0.0
     input_bytes = sum(_numel(n.out_shapes[0]) * DTYPE_BYTES.get(n.attrs.get("dtype", "float32"), 4)

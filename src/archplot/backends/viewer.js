@@ -601,6 +601,37 @@
     return new Promise((resolve) => off.toBlob(resolve));
   }
 
+  // ---------------------------------------------------------------- overlays
+  // Each view holds, per overlay, the look of every node and collapsed box (colour, value line,
+  // size) computed in Python with the static picture's scale; switching copies them in.
+  let overlay = 0;
+  function setOverlay(i) {
+    overlay = i;
+    for (const key in DATA.views) {
+      const view = DATA.views[key];
+      if (!view.ov) continue;
+      const o = view.ov[i];
+      for (const nid in o.n) Object.assign(view.nodes[nid], o.n[nid]);
+      for (const sid in o.s) Object.assign(view.scopes[sid].col, o.s[sid]);
+    }
+    cache.clear();
+    const el = document.getElementById("ap-legend"), info = DATA.overlays[i];
+    el.hidden = !info || !info.stops;
+    if (el.hidden) return;
+    const title = document.createElement("div"), bar = document.createElement("div");
+    title.textContent = info.title + (info.log ? " · log scale" : "") + (info.top_k ? " · top " + info.top_k : "");
+    title.style.fontWeight = "bold";
+    bar.className = "bar";
+    bar.style.background = "linear-gradient(to right, " + info.stops.join(", ") + ")";
+    for (const [pos, label] of info.ticks) {
+      const t = document.createElement("span");
+      t.className = "tick"; t.style.left = (pos * 100) + "%"; t.textContent = label;
+      t.style.transform = pos < 0.05 ? "none" : pos > 0.95 ? "translateX(-100%)" : "translateX(-50%)";  // ends stay inside
+      bar.appendChild(t);
+    }
+    el.replaceChildren(title, bar);
+  }
+
   function setView(fold) {
     const prev = V;
     V = fold ? DATA.views.folded : (DATA.views.unfolded || DATA.views.folded);
@@ -678,6 +709,7 @@
   $("ap-search").onkeydown = (e) => { if (e.key === "Enter") step(e.shiftKey ? -1 : 1); if (e.key === "Escape") { $("ap-search").value = ""; search(""); } };
   $("ap-next").onclick = () => step(1);
   $("ap-prev").onclick = () => step(-1);
+  $("ap-overlay").onchange = () => { setOverlay(+$("ap-overlay").value); relayout(null); };
   $("ap-svg").onclick = () => download("archplot.svg", new Blob([exportSVG()], { type: "image/svg+xml" }));
   $("ap-png").onclick = () => exportPNG().then((b) => download("archplot.png", b));
   window.addEventListener("keydown", (e) => {
@@ -702,6 +734,9 @@
       collapsed: Object.entries(L.cnodes).map(([sid, b]) => ({ scope: +sid, x: b.x, y: b.y, width: b.w, height: b.h })),
       groups: Object.entries(L.groups).map(([sid, b]) => ({ scope: +sid, path: V.scopes[sid].path, x: b.x, y: b.y, width: b.w, height: b.h })),
       edges: L.edges.map((e) => ({ a: e.a, b: e.b, points: e.pts })) }),
+    setOverlay: (i) => { setOverlay(i); $("ap-overlay").value = String(i); relayout(null); },
+    fills: () => ({ nodes: Object.fromEntries(Object.keys(L.nodes).map((id) => [id, V.nodes[id].f])),
+      collapsed: Object.fromEntries(Object.keys(L.cnodes).map((sid) => [V.scopes[sid].path, V.scopes[sid].col.f])) }),
     toggle: (sid) => toggle(sid), expandAll: () => $("ap-expand").click(), collapseToDepth, search, step, fit,
     labels: () => (L.labels = L.labels || tensorLabels()),
     select: (token) => { selected = token; details(token); draw(); }, screenOf, exportSVG,
@@ -709,6 +744,12 @@
     timeLayout: () => { cache.clear(); const t = performance.now(); layoutAll(); const t1 = performance.now(); draw(); return [t1 - t, performance.now() - t1]; },
   };
 
+  if (DATA.overlays.length) {
+    DATA.overlays.forEach((o, i) => { const opt = document.createElement("option"); opt.value = String(i); opt.textContent = o.title; $("ap-overlay").appendChild(opt); });
+    $("ap-ov-wrap").hidden = false;
+    $("ap-overlay").value = String(DATA.initial.overlay);
+    setOverlay(DATA.initial.overlay);
+  }
   setView(DATA.initial.fold);
   collapsed = new Set(DATA.initial.collapsed);
   $("ap-fold").checked = DATA.initial.fold;

@@ -8,6 +8,7 @@ Calls inside a leaf module (Conv2d, Linear, LayerNorm, ...) are not recorded: th
 
 from __future__ import annotations
 
+import math
 import weakref
 from typing import Any, Callable
 
@@ -95,6 +96,8 @@ class _Recorder(TorchFunctionMode):
         self.next_id = 0
         self.stack = [_Frame(model, "", 0, False, 0, [])]
         self.handles: list[Any] = []
+        # Sees every call and every node made, for overlay metrics (capture/metrics.py).
+        self.observer: Any = None
         self._index_model(model, leaf_types)
 
     # -- the model ---------------------------------------------------------------------------
@@ -198,6 +201,8 @@ class _Recorder(TorchFunctionMode):
         node = Node(nid, kind, type_, name, path, scope, params=params, param_shapes=param_shapes,
                     in_shapes=in_shapes, out_shapes=out_shapes, **fields)
         self.nodes[nid] = node
+        if self.observer is not None:
+            self.observer.node(node, ins, outs)
         return node
 
     def _mark_dynamic(self, reason: str) -> None:
@@ -223,7 +228,7 @@ class _Recorder(TorchFunctionMode):
                 self.add_node("op", name.strip("_") + "()", name.strip("_") + "()", top.path, top.scope, ins, [],
                               dynamic=True, attrs={"reads_value": True})
             return func(*args, **kwargs)
-        out = func(*args, **kwargs)
+        out = func(*args, **kwargs) if self.observer is None else self.observer.call(func, args, kwargs)
         top = self.stack[-1]
         if top.leaf:
             return out
@@ -334,9 +339,12 @@ def _describe_shapes(tensors: list[torch.Tensor]) -> str:
 
 def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes: Any = None,
           device: Any = None, train: bool = False, leaf_modules: Any = (), method: str = "auto",
-          **forward_kwargs: Any) -> Graph:
+          metrics: Any = None, **forward_kwargs: Any) -> Graph:
     """Record one forward pass of ``model``; documented at :func:`archplot.trace`."""
     from .exported import check_method
+    from . import metrics as measure
+
+    request = measure.parse_request(metrics)
 
     check_method(method)
     if not isinstance(model, torch.nn.Module):
@@ -363,30 +371,19 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     if method != "auto":
         from .exported import trace_export, trace_fx
 
+        if request:
+            raise InputError(f"metrics ({', '.join(request)}) are measured by method='auto' only, not {method!r}")
+
         with preserved(model, train=train):
             if method == "fx":
                 return trace_fx(model, args, kwargs, tuple(leaf_modules))
             return trace_export(model, args, kwargs)
 
-    rec = _Recorder(model, tuple(leaf_modules))
+    # metrics=False: no counting at all (the recorder's plain cost, for benchmarks)
+    counter = None if metrics is False else measure.Counter(
+        stats=any(m in request for m in ("activation_mean", "activation_std", "sparsity")))
+    rec, output, failure = _record(model, args, kwargs, tuple(leaf_modules), train, counter)
     g = rec.graph
-    for name, t in input_names(model.forward, args, kwargs):
-        known = rec.producers.get(id(t))
-        if known is not None:  # one tensor passed as two arguments: one node, both names
-            rec.nodes[known[1]].name += f", {name}"
-        else:
-            rec.add_node("input", "Tensor", name or "input", "", 0, [], [t], attrs={"dtype": rec._dtype(t)})
-    failure: BaseException | None = None
-    output: Any = None
-    with preserved(model, train=train):
-        rec.attach(model)
-        try:
-            with rec:
-                output = model(*args, **kwargs)
-        except Exception as e:  # noqa: BLE001 - re-raised below with context
-            failure = e
-        finally:
-            rec.detach()
     g.modules = rec.module_table(model)
     g.meta = {
         "model": type(model).__name__,
@@ -409,4 +406,81 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
         ) from failure
     for name, t in iter_tensors(output):
         rec.add_node("output", "Tensor", name or "output", "", 0, [t], [], attrs={"dtype": rec._dtype(t)})
+    if counter is not None:
+        counter.finish(g, measure.wanted(request))
+    if "time" in request or "grad_norm" in request:
+        _measure(g, model, args, kwargs, tuple(leaf_modules), train, request, dev)
     return g
+
+
+def _record(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], leaf_types: tuple[type, ...],
+            train: bool, observer: Any, after: Callable[[Any], None] | None = None,
+            ) -> tuple[_Recorder, Any, BaseException | None]:
+    """One recorded forward: (recorder, output, the exception the forward raised or None).
+    ``after`` runs on the output while the model is still in the recording's mode."""
+    rec = _Recorder(model, leaf_types)
+    rec.observer = observer
+    for name, t in input_names(model.forward, args, kwargs):
+        known = rec.producers.get(id(t))
+        if known is not None:  # one tensor passed as two arguments: one node, both names
+            rec.nodes[known[1]].name += f", {name}"
+        else:
+            rec.add_node("input", "Tensor", name or "input", "", 0, [], [t], attrs={"dtype": rec._dtype(t)})
+    failure: BaseException | None = None
+    output: Any = None
+    with preserved(model, train=train):
+        rec.attach(model)
+        try:
+            with rec:
+                if after is None:
+                    if hasattr(observer, "start"):
+                        observer.start()
+                    output = model(*args, **kwargs)
+                else:
+                    with torch.enable_grad():
+                        output = model(*args, **kwargs)
+            if after is not None:
+                after(output)
+        except Exception as e:  # noqa: BLE001 - re-raised by the caller with context
+            failure = e
+        finally:
+            rec.detach()
+    return rec, output, failure
+
+
+def _measure(g: Graph, model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any],
+             leaf_types: tuple[type, ...], train: bool, request: dict[str, dict[str, Any]], dev: torch.device) -> None:
+    """Time (repeated forwards after the recording one, which warmed up) and gradient norms."""
+    from . import metrics as measure
+
+    if dev.type == "meta" or any(t.device.type == "meta" for t in flat_tensors((args, kwargs), [])):
+        raise InputError(f"{' and '.join(m for m in ('time', 'grad_norm') if m in request)} need real tensors; "
+                         "the meta device has no values and does no work: trace on the CPU or a GPU")
+    if "time" in request:
+        runs = []
+        for _ in range(request["time"].get("repeats", 5)):
+            timer = measure.Timer(dev)
+            _, _, failure = _record(model, args, kwargs, leaf_types, train, timer)
+            if failure is not None:
+                raise TraceError(f"a timed forward failed: {type(failure).__name__}: {failure}") from failure
+            runs.append(timer.times)
+        measure.store_times(g, runs)
+    if "grad_norm" in request:
+        keeper = measure.Keeper()
+        norms: dict[int, float] = {}
+        loss = request["grad_norm"].get("loss")
+        grad_args = tuple(a.detach().requires_grad_() if isinstance(a, torch.Tensor) and a.is_floating_point() else a
+                          for a in args)
+        rec, _, failure = _record(model, grad_args, kwargs, leaf_types, train, keeper,
+                                  after=lambda out: norms.update(keeper.gradients(out, loss)))
+        if failure is not None:
+            if isinstance(failure, InputError):
+                raise failure
+            raise TraceError(f"the forward and backward for grad_norm failed: {type(failure).__name__}: {failure}"
+                             ) from failure
+        if len(rec.nodes) + len(g.outputs) != len(g.nodes):
+            raise InputError("the forward took a different path on the gradient run, so grad_norm cannot be "
+                             "given per node")
+        for nid, value in norms.items():
+            if math.isfinite(value):
+                g.nodes[nid].metrics["grad_norm"] = value

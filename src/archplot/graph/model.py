@@ -52,12 +52,15 @@ class Node:
     repeat_paths: list[str] = field(default_factory=list)
     structure: str = ""
     parts: list[dict[str, Any]] = field(default_factory=list)
+    # Numbers measured at capture for overlays ({"flops": 1.2e9, "time": 0.004, ...}); a node
+    # that stands for several (collapsed, folded, fused) holds their aggregate.
+    metrics: dict[str, float] = field(default_factory=dict)
 
     def copy(self) -> "Node":
         """A shallow copy (several times quicker than ``copy.copy`` on a slotted class)."""
         return Node(self.id, self.kind, self.type, self.name, self.path, self.scope, self.attrs, self.params,
                     self.param_shapes, self.in_shapes, self.out_shapes, self.dynamic, self.collapsed, self.repeat,
-                    self.repeat_paths, self.structure, self.parts)
+                    self.repeat_paths, self.structure, self.parts, self.metrics)
 
 
 @dataclass(slots=True)

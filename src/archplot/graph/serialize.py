@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -41,6 +42,15 @@ def _build(cls: type, names: list[str], item: Any, where: str) -> Any:
         raise GraphFormatError(f"{where} is missing a required field: {e}") from e
 
 
+def _check_metrics(metrics: Any, where: str) -> None:
+    """Overlay numbers: an object of name -> finite number."""
+    if not isinstance(metrics, dict):
+        raise GraphFormatError(f"{where} must be an object of metric name -> number, got {type(metrics).__name__}")
+    for k, v in metrics.items():
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+            raise GraphFormatError(f"{where}[{k!r}] must be a finite number, got {v!r}")
+
+
 def graph_from_dict(data: Any) -> Graph:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
@@ -56,6 +66,7 @@ def graph_from_dict(data: Any) -> Graph:
     g = Graph(nodes={}, edges=[], modules={}, scopes={}, meta=dict(data.get("meta") or {}))
     for i, item in enumerate(data.get("nodes", [])):
         n = _build(Node, _NODE_FIELDS, item, f"nodes[{i}]")
+        _check_metrics(n.metrics, f"nodes[{i}].metrics")
         g.nodes[n.id] = n
     for i, item in enumerate(data.get("edges", [])):
         e = _build(Edge, _EDGE_FIELDS, item, f"edges[{i}]")

@@ -41,6 +41,9 @@ class DiagramOptions:
     node_spacing: float | None = None
     title: str | None = None
     thumbnails: dict[str, bytes] | None = None  # module path -> PNG of its activation
+    overlay: Any = None  # colour nodes by a number: a metric name, {module: number} or a function
+    top_k: int | None = None  # with an overlay: colour only the k largest values, grey the rest
+    overlays: list[Any] | None = None  # the interactive view's switch: every overlay asked for
 
     def check(self) -> None:
         if self.direction not in ("TB", "LR"):
@@ -203,17 +206,21 @@ class Prepared:
     label: dict[Hashable, str]
     titles: dict[int, str]
     picture: Picture
+    scale: Any = None  # the overlay's colour scale, when there is one
 
-    def scope_look(self, sid: int) -> _NodeLook:
-        """How module box ``sid`` looks when drawn collapsed (the viewer collapses boxes)."""
+    def scope_node(self, sid: int) -> Node:
+        """The node module box ``sid`` becomes when the viewer collapses it."""
         g, s = self.graph, self.graph.scopes[sid]
         module = g.modules.get(s.path)
         mtype = module.type if module else ("model" if sid == 0 else "group")
-        col = Node(-1, "module", mtype, display_name(s.path) if s.path else mtype, s.path, s.parent or 0,
-                   attrs=dict(module.attrs) if module else {}, params=module.params if module else 0,
-                   dynamic=bool(module and module.dynamic), collapsed=True, structure=s.structure,
-                   repeat=s.repeat, repeat_paths=list(s.repeat_paths))
-        return _look(col, g, self.options, self.theme)
+        return Node(-1, "module", mtype, display_name(s.path) if s.path else mtype, s.path, s.parent or 0,
+                    attrs=dict(module.attrs) if module else {}, params=module.params if module else 0,
+                    dynamic=bool(module and module.dynamic), collapsed=True, structure=s.structure,
+                    repeat=s.repeat, repeat_paths=list(s.repeat_paths))
+
+    def scope_look(self, sid: int) -> _NodeLook:
+        """How module box ``sid`` looks when drawn collapsed (the viewer collapses boxes)."""
+        return _look(self.scope_node(sid), self.graph, self.options, self.theme)
 
 
 def prepare(g: Graph, opts: DiagramOptions) -> Prepared:
@@ -222,6 +229,7 @@ def prepare(g: Graph, opts: DiagramOptions) -> Prepared:
     theme = get_theme(opts.theme)
     lr = opts.direction == "LR"
     looks = {nid: _look(n, g, opts, theme) for nid, n in g.nodes.items()}
+    scale = _overlay(g, opts, theme, looks)
 
     # tensor labels: one per tensor, next to where it leaves its producer
     label: dict[Hashable, str] = {}
@@ -284,7 +292,23 @@ def prepare(g: Graph, opts: DiagramOptions) -> Prepared:
         node_gap=node_gap, rank_gap=rank_gap,
     )
     title_h = (TITLE + 14) if opts.title else 0.0
-    return Prepared(g, opts, theme, looks, label, titles, Picture(spec, lr, (MARGIN, MARGIN + title_h)))
+    return Prepared(g, opts, theme, looks, label, titles, Picture(spec, lr, (MARGIN, MARGIN + title_h)), scale)
+
+
+def _overlay(g: Graph, opts: DiagramOptions, theme: Theme, looks: dict[int, _NodeLook]) -> Any:
+    """Nodes coloured by the overlay's values, each value printed on its node."""
+    if opts.overlay is None:
+        if opts.top_k is not None:
+            raise InputError("top_k needs an overlay, e.g. overlay='flops', top_k=10")
+        return None
+    from . import overlay as ov
+
+    title, unit, values = ov.node_values(g, opts.overlay)
+    scale = ov.make_scale(title, unit, values, opts.top_k)
+    rank = ov.ranks(values, scale)
+    for nid, v in values.items():
+        ov.apply(looks[nid], g.nodes[nid], g, scale, v, theme, DETAIL, rank.get(nid), opts.show_params)
+    return scale
 
 
 def build(g: Graph, opts: DiagramOptions) -> Built:
@@ -351,7 +375,13 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
     # legend
     legend_h = 0.0
     content_w = width + 2 * MARGIN
-    if opts.legend:
+    if opts.legend and p.scale is not None:
+        from .overlay import colour_bar
+
+        items_l, legend_h, legend_w = colour_bar(p.scale, MARGIN, oy + height + 18 + DETAIL, theme, DETAIL)
+        items.extend(items_l)
+        content_w = max(content_w, legend_w + 2 * MARGIN)
+    elif opts.legend:
         present = []
         for lk in looks.values():
             if lk.family not in ("input", "output") and lk.family not in present:

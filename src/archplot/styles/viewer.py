@@ -7,6 +7,7 @@ expanding a box re-lays out only its ancestors. backends/html.py turns this into
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from typing import Any, Hashable
 
@@ -50,7 +51,51 @@ def _rows(n: Node, in_dtypes: dict[int, list[str | None]]) -> list[list[str]]:
     return rows
 
 
-def _view_data(prep: Prepared, thumbs: dict[str, bytes] | None = None) -> dict[str, Any]:
+def _look_data(lk: Any) -> dict[str, Any]:
+    return {"L": lk.lines, "w": lk.w, "h": lk.h, "f": lk.fill, "st": lk.stroke, "tc": lk.text}
+
+
+def _overlay_data(prep: Prepared, overlays: list[Any], scales: list[Any]) -> list[dict[str, Any]]:
+    """For each overlay (the first entry: none), the looks it gives every node and collapsed box."""
+    from . import overlay as ov
+    from .diagram import DETAIL
+
+    g = prep.graph
+    out = [{"n": {nid: _look_data(lk) for nid, lk in prep.looks.items()},
+            "s": {sid: _look_data(prep.scope_look(sid)) for sid in g.scopes}}]
+    inside = ov.scope_members(g)
+    for o, scale in zip(overlays, scales):
+        _, _, value = ov.resolve(g, o)
+        values = {nid: value(n) for nid, n in g.nodes.items() if ov.drawn(n)}
+        rank = ov.ranks(values, scale)
+        nodes, cols = {}, {}
+        for nid, v in values.items():
+            lk = copy.copy(prep.looks[nid])
+            lk.lines = list(lk.lines)
+            ov.apply(lk, g.nodes[nid], g, scale, v, prep.theme, DETAIL, rank.get(nid), prep.options.show_params)
+            nodes[nid] = _look_data(lk)
+        for sid, members in inside.items():
+            col = ov.scope_node(g, members, prep.scope_node(sid))
+            lk = prep.scope_look(sid)
+            ov.apply(lk, col, g, scale, value(col), prep.theme, DETAIL, params_shown=prep.options.show_params)
+            cols[sid] = _look_data(lk)
+        out.append({"n": nodes, "s": cols})
+    return out
+
+
+def overlay_bar(scale: Any) -> dict[str, Any]:
+    """An overlay's legend for the page: its title, the bar's colours and labelled ends."""
+    from ..graph.metrics import format_value
+    from .overlay import viridis
+
+    ticks = [[round(min(max(scale.position(v), 0.0), 1.0), 4), format_value(v, scale.unit)]
+             for v in (scale.lo, scale.hi)]
+    return {"title": scale.title, "log": scale.log, "top_k": scale.top_k, "ticks": ticks,
+            "stops": [viridis(i / 9) for i in range(10)]}
+
+
+def _view_data(prep: Prepared, thumbs: dict[str, bytes] | None = None,
+               overlays: tuple[list[Any], list[Any]] = ([], [])) -> dict[str, Any]:
     """The page's data for one prepared view."""
     g, spec, p = prep.graph, prep.picture.spec, prep.picture.plan
     in_dtypes: dict[int, list[str | None]] = {}
@@ -105,22 +150,27 @@ def _view_data(prep: Prepared, thumbs: dict[str, bytes] | None = None) -> dict[s
     edges = [[e.source, e.target, _key((e.source, e.source_output)), prep.label.get((e.source, e.source_output))]
              for e in g.edges]
     return {
+        "ov": _overlay_data(prep, *overlays) if overlays[0] else None,
         "nodes": nodes, "scopes": scopes, "root": p.root, "order": list(p.boxes),
         "children": {sid: cs for sid, cs in p.children.items()}, "structures": structures, "pieces": pieces,
         "edges": edges, "labelWidth": {_key(k): w for k, w in spec.label_width.items()},
     }
 
 
-def viewer_data(views: dict[str, Prepared], collapsed: list[int], thumbs: dict[str, bytes] | None) -> dict[str, Any]:
+def viewer_data(views: dict[str, Prepared], collapsed: list[int], thumbs: dict[str, bytes] | None,
+                overlays: list[Any] | None = None, scales: list[Any] | None = None) -> dict[str, Any]:
     """Everything the page needs, as JSON-ready data: the views ("folded", and "unfolded" when
-    folding is on), each fully expanded, and the boxes collapsed when the page opens."""
+    folding is on), each fully expanded, and the boxes collapsed when the page opens; with
+    overlays, each view's looks under each of them, coloured by the static picture's ``scales``."""
+    overlays, scales = overlays or [], scales or []
     first = views["folded"]
     opts, theme, spec = first.options, first.theme, first.picture.spec
     return {
         "title": opts.title,
         "lr": opts.direction == "LR",
-        "views": {name: _view_data(prep, thumbs) for name, prep in views.items()},
-        "initial": {"collapsed": collapsed, "fold": True},
+        "views": {name: _view_data(prep, thumbs, (overlays, scales)) for name, prep in views.items()},
+        "initial": {"collapsed": collapsed, "fold": True, "overlay": 1 if overlays else 0},
+        "overlays": [{"title": "op type"}] + [overlay_bar(s) for s in scales] if overlays else [],
         "consts": {"dummy_width": spec.dummy_width, "node_gap": spec.node_gap, "rank_gap": spec.rank_gap,
                    "pad": spec.pad, "margin": MARGIN,
                    "title_h": (TITLE + 14) if opts.title else 0.0, "fold_offset": FOLD_OFFSET,

@@ -16,6 +16,7 @@ from typing import Any, Generic, Iterable, TypeVar
 
 from .._bulk import bulk
 from ..graph import Edge, Graph, Node, Scope
+from ..graph.metrics import aggregate
 from ..graph.model import adjacency
 from .structure import node_hash, scope_hashes
 
@@ -141,9 +142,21 @@ def _derive(origin: Graph, view: View) -> Graph:
         _merge_wrappers(w)
     if view.max_children:
         _group(w, origin, view.max_children)
+    if origin.meta.get("metrics"):
+        _aggregate_metrics(w, origin)
     g = Graph(nodes=w.nodes, edges=w.edges, modules=origin.modules, scopes=w.scopes, meta=dict(origin.meta))
     _LINEAGE.put(g, Lineage(origin, view, w.members))
     return g
+
+
+def _aggregate_metrics(w: _Work, origin: Graph) -> None:
+    """A node that stands for several (collapsed, fused, folded ×N) holds their combined
+    metrics: sums of FLOPs, time, memory; for folded blocks the total of all N."""
+    names = list(origin.meta["metrics"])
+    for nid, n in w.nodes.items():
+        members = w.members.get(nid)
+        if members is not None and members != [nid]:
+            n.metrics = aggregate(members, origin.nodes, names)
 
 
 def _dedupe(edges: Iterable[Edge]) -> list[Edge]:
