@@ -13,6 +13,7 @@ from typing import Any
 from .errors import InputError
 from .graph import Graph, Node
 from .graph.metrics import METRICS, aggregate, format_value
+from .styles.labels import kernel_text
 
 COLUMNS = ("input_size", "output_size", "num_params", "params_percent", "kernel_size", "mult_adds", "trainable")
 HEADERS = {"input_size": "Input shape", "output_size": "Output shape", "num_params": "Params",
@@ -53,7 +54,10 @@ def mult_adds(n: Node) -> int:
             gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[t]
             steps = _numel(ins[0]) // max(1, a.get("input_size", 1))
             h = a["hidden_size"]
-            return gates * steps * h * (a.get("input_size", 0) + h) * (2 if a.get("bidirectional") else 1) * a.get("num_layers", 1)
+            directions = 2 if a.get("bidirectional") else 1
+            # Layers after the first read the previous layer's output: hidden × directions wide.
+            widths = [a.get("input_size", 0)] + [h * directions] * (a.get("num_layers", 1) - 1)
+            return sum(gates * steps * h * (w + h) * directions for w in widths)
         if t == "MultiheadAttention" and "embed_dim" in a and ins:
             e = a["embed_dim"]
             tokens = _numel(ins[0]) // max(1, e)
@@ -246,6 +250,7 @@ def summarize(g: Graph, *, depth: int = 3, columns: Any = None, sort: str | None
             continue
         m = g.modules.get(n.path)
         k = n.attrs.get("kernel_size")
+        k = kernel_text(k, n.type) if k is not None else None
         rows.append((n.id, Row(n.path.rsplit(".", 1)[-1] if n.path else n.name, n.type, d, n.path, n.in_shapes,
                                n.out_shapes, n.params, 0.0, k, macs[n.id], _trainable(m), leaf=True,
                                metrics={k_: v for k_, v in n.metrics.items() if k_ in names})))

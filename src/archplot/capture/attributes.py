@@ -54,6 +54,8 @@ def module_attrs(module: torch.nn.Module) -> dict[str, Any]:
     """The module's own attributes that say what it computes."""
     d = module.__dict__
     out: dict[str, Any] = {}
+    if isinstance(module, torch.jit.ScriptModule):
+        return out  # compiled: its attributes live in C++, and the box is opaque
     for name in MODULE_ATTRS:
         if name in d:
             v = simple_value(d[name])
@@ -70,20 +72,62 @@ def module_attrs(module: torch.nn.Module) -> dict[str, Any]:
         elif callable(act):
             out["activation"] = getattr(act, "__name__", type(act).__name__)
         break
+    if "Attention" in type(module).__name__:
+        _config_heads(module, out)
     if "bias" in module._parameters:
         out["bias"] = module._parameters["bias"] is not None
     return out
 
 
-def op_attrs(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Non-tensor arguments of an op call: positional ones as ``args``, keywords by name."""
+# Names of the positional arguments of common functional ops (torch.cat(xs, 1) -> dim=1), so
+# a label can say what they mean. Ops missing here keep theirs as ``args``.
+_POOL = ("input", "kernel_size", "stride", "padding")
+OP_ARG_NAMES: dict[str, tuple[str, ...]] = {
+    **{n: ("tensors", "dim") for n in ("cat", "concat", "concatenate", "stack", "hstack", "vstack")},
+    **{n: ("input", "dim") for n in ("softmax", "log_softmax", "argmax", "argmin", "cumsum", "unbind",
+                                     "squeeze", "unsqueeze", "sum", "mean", "amax", "amin", "max", "min",
+                                     "norm", "std", "var", "logsumexp", "all", "any")},
+    **{n: ("input", "dim0", "dim1") for n in ("transpose", "swapaxes")},
+    "flatten": ("input", "start_dim", "end_dim"),
+    "chunk": ("input", "chunks", "dim"),
+    "split": ("input", "split_size_or_sections", "dim"),
+    **{n: _POOL + ("ceil_mode", "count_include_pad") for n in ("avg_pool1d", "avg_pool2d", "avg_pool3d")},
+    **{n: _POOL + ("dilation", "ceil_mode") for n in ("max_pool1d", "max_pool2d", "max_pool3d")},
+    **{n: ("input", "output_size") for n in ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+                                             "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d")},
+    **{n: ("input", "size", "scale_factor", "mode", "align_corners") for n in ("interpolate", "upsample")},
+    "pad": ("input", "pad", "mode", "value"),
+    **{n: ("input", "p", "training") for n in ("dropout", "dropout1d", "dropout2d", "dropout3d")},
+    "gelu": ("input", "approximate"),
+    "leaky_relu": ("input", "negative_slope"),
+}
+
+
+def _config_heads(module: torch.nn.Module, out: dict[str, Any]) -> None:
+    """Head counts an attention module leaves in its config (transformers' Llama, Mistral, ...)."""
+    config = module.__dict__.get("config")
+    for name in ("num_attention_heads", "num_key_value_heads"):
+        v = getattr(config, name, None)
+        if name not in out and isinstance(v, int) and not isinstance(v, bool):
+            if name == "num_attention_heads" and ("num_heads" in out or "n_head" in out):
+                continue
+            out[name] = v
+
+
+def op_attrs(args: tuple[Any, ...], kwargs: dict[str, Any], op: str = "") -> dict[str, Any]:
+    """Non-tensor arguments of an op call: named ones by name, other positional ones as ``args``."""
     out: dict[str, Any] = {}
+    names = OP_ARG_NAMES.get(op, ())
     pos = []
-    for a in args[:OP_ARG_LIMIT]:
-        if isinstance(a, torch.Tensor):
+    for i, a in enumerate(args[:OP_ARG_LIMIT]):
+        if isinstance(a, torch.Tensor) or (i < len(names) and names[i] in ("input", "tensors")):
             pos.append("<tensor>")
             continue
         v = simple_value(a)
+        if i < len(names):
+            if v is not NotImplemented:
+                out[names[i]] = v
+            continue
         pos.append(v if v is not NotImplemented else f"<{type(a).__name__}>")
     # Trailing tensor markers say nothing: keep args only when a scalar argument is present.
     if any(p != "<tensor>" for p in pos):

@@ -15,6 +15,8 @@ def preserved(model: torch.nn.Module, *, train: bool) -> Iterator[None]:
 
     Buffers that the forward changes (BatchNorm running stats in train mode, caches) are
     restored from copies; parameters cannot be copied cheaply, so a change to one is reported.
+    Lazy modules (``nn.LazyLinear``) keep the parameters their first forward made: torch has
+    already turned them into their final class, which the uninitialised ones would break.
     """
     modules = list(model.modules())
     training = [m.training for m in modules]
@@ -27,7 +29,7 @@ def preserved(model: torch.nn.Module, *, train: bool) -> Iterator[None]:
         if b is not None and b.device.type != "meta"
     ]
     param_dicts = [dict(m._parameters) for m in modules]
-    versions = [(p, p._version) for p in model.parameters()]
+    versions = [(p, p._version) for p in model.parameters() if not torch.nn.parameter.is_lazy(p)]
     grad_enabled = torch.is_grad_enabled()
     try:
         with torch.random.fork_rng(devices=[]), torch.no_grad():
@@ -38,6 +40,8 @@ def preserved(model: torch.nn.Module, *, train: bool) -> Iterator[None]:
         for m, flag, bufs, params in zip(modules, training, buffer_dicts, param_dicts):
             m.training = flag
             for current, before in ((m._buffers, bufs), (m._parameters, params)):
+                if _materialized(before, current):
+                    continue  # a lazy module's first forward: it has already become its final class
                 if not _same(current, before):
                     current.clear()
                     current.update(before)
@@ -52,6 +56,14 @@ def preserved(model: torch.nn.Module, *, train: bool) -> Iterator[None]:
             )
 
 
+def _materialized(before: dict, now: dict) -> bool:
+    """Lazy parameters or buffers that the forward gave their real shapes (LazyLinear -> Linear)."""
+    lazy = torch.nn.parameter.is_lazy
+    return any(v is not None and lazy(v) for v in before.values()) and not any(
+        v is not None and lazy(v) for v in now.values())
+
+
 def _same(a: dict, b: dict) -> bool:
     """Same keys in the same order holding the same objects (tensors are never compared by value)."""
-    return list(a) == list(b) and all(a[k] is b[k] for k in a)
+    # keys(), not iteration: a scripted module's BufferDict cannot be iterated like a dict
+    return list(a.keys()) == list(b.keys()) and all(a[k] is b[k] for k in a.keys())

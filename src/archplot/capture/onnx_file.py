@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GraphFormatError, InputError
-from ..graph import Edge, Graph, Module, Scope
+from ..graph import Edge, Graph, Module, Node, Scope
 from .scopes import single_op_scopes_to_modules
 
 
@@ -96,6 +96,9 @@ def _to_graph(model: Any, name: str, onnx: Any) -> Graph:
         shape = [int(d.dim_value) if d.HasField("dim_value") else None for d in t.shape.dim] if t.HasField("shape") else None
         info[_s(vi.name)] = (shape, elem.get(t.elem_type))
     inits = {_s(i.name): [int(d) for d in i.dims] for i in gr.initializer}
+    # Integer initializers are constants (reduction axes, target shapes), not parameters.
+    floating = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16, onnx.TensorProto.DOUBLE}
+    weights = {_s(i.name) for i in gr.initializer if i.data_type in floating}
     g = Graph()
     g.meta = {"model": _s(gr.name) or name, "method": "onnx", "opset": [int(o.version) for o in model.opset_import][:1]}
     producer: dict[str, tuple[int, int]] = {}
@@ -107,18 +110,24 @@ def _to_graph(model: Any, name: str, onnx: Any) -> Graph:
         n = g.add_node("input", "Tensor", vname, "", 0, out_shapes=[shape], attrs={"dtype": dt})
         producer[vname] = (n.id, 0)
     scope_ids: dict[str, int] = {"": 0}
+    calls: dict[str, int] = {}
     types: dict[str, str] = {}
+    previous: list[str] = []  # the scopes around the node before
 
     def scope_for(names: list[str], classes: list[str]) -> int:
         parent = 0
         for qn, cls in zip(names, classes):
-            if qn not in scope_ids:
+            if qn not in scope_ids or qn not in previous:
+                # A module entered again after the graph left it is its next call (a ReLU
+                # module used twice in a block), not more of the same box.
                 sid = len(g.scopes)
-                g.scopes[sid] = Scope(sid, qn, 0, parent)
+                g.scopes[sid] = Scope(sid, qn, calls.get(qn, 0), parent)
+                calls[qn] = calls.get(qn, 0) + 1
                 scope_ids[qn] = sid
             if cls:
                 types.setdefault(qn, cls)
             parent = scope_ids[qn]
+        previous[:] = names
         return parent
 
     uses: dict[str, int] = {}
@@ -128,7 +137,7 @@ def _to_graph(model: Any, name: str, onnx: Any) -> Graph:
         path = names[-1] if names else ""
         attrs = {_s(a.name): _attr(a, onnx) for a in node.attribute}
         inputs, outputs = [_s(i) for i in node.input], [_s(o) for o in node.output]
-        params = {i: inits[i] for i in inputs if i in inits}
+        params = {i: inits[i] for i in inputs if i in weights}
         op = _s(node.op_type)
         n = g.add_node("op", op, op, path, sid, attrs=attrs,
                        param_shapes={k.rsplit(".", 1)[-1] if path and k.startswith(path + ".") else k: v
@@ -155,9 +164,13 @@ def _to_graph(model: Any, name: str, onnx: Any) -> Graph:
             src, out = producer[vname]
             g.edges.append(Edge(src, n.id, shape, dt, out))
     single_op_scopes_to_modules(g, types, "onnx_op")
+    for n in g.nodes.values():
+        if n.attrs.get("onnx_op", n.type) in _WINDOWED:
+            n.attrs = {**n.attrs, **_torch_window_attrs(n)}
+            _name_fused_conv(n)
     # the module tree: every scope, parameters summed over what its ops use
-    g.modules[""] = Module("", g.meta["model"], None, params=sum(_numel(v) for v in inits.values()),
-                           trainable_params=sum(_numel(v) for v in inits.values()), calls=1)
+    total = sum(_numel(v) for k, v in inits.items() if k in weights)
+    g.modules[""] = Module("", g.meta["model"], None, params=total, trainable_params=total, calls=1)
     for s in g.scopes.values():
         if s.id == 0:
             continue
@@ -175,6 +188,55 @@ def _to_graph(model: Any, name: str, onnx: Any) -> Graph:
                 m.trainable_params += n.params
             path = path.rsplit(".", 1)[0] if "." in path else ""
     return g
+
+
+_WINDOWED = {"Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool"}
+
+
+def _torch_window_attrs(n: Node) -> dict[str, Any]:
+    """ONNX's kernel_shape/strides/pads/dilations/group spelled as torch's module attributes,
+    so a label reads the same as in the traced picture ('3×3, s2, p1, 64→128')."""
+    a = n.attrs
+    kernel = a.get("kernel_shape")
+    if not isinstance(kernel, list):
+        return {}
+    rank = len(kernel)
+    out: dict[str, Any] = {"kernel_size": kernel, "stride": a.get("strides", [1] * rank)}
+    pads = a.get("pads")
+    if isinstance(pads, list) and len(pads) == 2 * rank and pads[:rank] == pads[rank:]:
+        out["padding"] = pads[:rank]
+    if "dilations" in a:
+        out["dilation"] = a["dilations"]
+    if a.get("onnx_op", n.type) in ("Conv", "ConvTranspose"):
+        weight = next((v for k, v in n.param_shapes.items() if k.endswith("weight")), None) \
+            or next(iter(n.param_shapes.values()), None)
+        groups = int(a.get("group", 1))
+        out["groups"] = groups
+        if isinstance(weight, list) and len(weight) == rank + 2:
+            transposed = a.get("onnx_op", n.type) == "ConvTranspose"
+            out["in_channels"], out["out_channels"] = (weight[0], weight[1] * groups) if transposed \
+                else (weight[1] * groups, weight[0])
+    return out
+
+
+def _name_fused_conv(n: Node) -> None:
+    """torch.onnx.export folds BatchNorm into the Conv before it and leaves the result in the
+    norm's scope (``bn1`` holding ``conv1.weight``): draw it as the convolution it is,
+    ``conv1 · Conv2d (+bn1)``."""
+    if n.kind != "module" or "Norm" not in n.type or n.attrs.get("onnx_op") not in ("Conv", "ConvTranspose"):
+        return
+    weight = next((k for k in n.param_shapes if k.endswith(".weight")), None)
+    if weight is None:
+        return
+    conv_path = weight.rsplit(".", 1)[0]
+    rank = len(n.attrs.get("kernel_shape") or [0, 0])
+    kind = "ConvTranspose" if n.attrs["onnx_op"] == "ConvTranspose" else "Conv"
+    norm = n.path.rsplit(".", 1)[-1]
+    n.type = f"{kind}{rank}d (+{norm})"
+    n.attrs = {**n.attrs, "fused": norm}
+    n.param_shapes = {k[len(conv_path) + 1:] if k.startswith(conv_path + ".") else k: v
+                      for k, v in n.param_shapes.items()}
+    n.path, n.name = conv_path, conv_path.rsplit(".", 1)[-1]
 
 
 def _numel(shape: list[int]) -> int:

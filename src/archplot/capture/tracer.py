@@ -9,6 +9,7 @@ Calls inside a leaf module (Conv2d, Linear, LayerNorm, ...) are not recorded: th
 from __future__ import annotations
 
 import math
+import sys
 import weakref
 from typing import Any, Callable
 
@@ -38,6 +39,7 @@ _BINARY = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "
 _RENAME = {"truediv": "div", "floordiv": "floor_divide", "mod": "remainder", "and": "bitwise_and",
            "or": "bitwise_or", "xor": "bitwise_xor", "invert": "bitwise_not", "neg": "neg"}
 _SETITEM = torch.Tensor.__setitem__
+_FRAMES_UP = 10  # from __torch_function__ through torch's wrappers and helper functions to a method
 
 
 def _op_name(func: Callable[..., Any], cache: dict[Any, tuple[str, bool]]) -> tuple[str, bool]:
@@ -69,12 +71,13 @@ def _op_name(func: Callable[..., Any], cache: dict[Any, tuple[str, bool]]) -> tu
 
 
 class _Frame:
-    __slots__ = ("module", "path", "call", "leaf", "scope", "inputs", "inner")
+    __slots__ = ("module", "path", "call", "leaf", "scope", "inputs", "inner", "helpers")
 
     def __init__(self, module: Any, path: str, call: int, leaf: bool, scope: int,
                  inputs: list[torch.Tensor], inner: bool = False) -> None:
         self.module, self.path, self.call, self.leaf = module, path, call, leaf
         self.scope, self.inputs, self.inner = scope, inputs, inner
+        self.helpers: dict[int, int] = {}  # submodule id -> scope of its other methods' ops
 
 
 class _Recorder(TorchFunctionMode):
@@ -87,6 +90,7 @@ class _Recorder(TorchFunctionMode):
         self.producers: dict[int, tuple[weakref.ref, int, int]] = {}
         self.paths: dict[int, str] = {}
         self.leaf_ids: set[int] = set()
+        self.script_ids: set[int] = set()
         self.module_info: dict[str, tuple[int, dict[str, list[int]], dict[str, Any]]] = {}
         self.param_names: dict[int, tuple[str, torch.Tensor]] = {}
         self.call_counts: dict[str, int] = {}
@@ -94,6 +98,9 @@ class _Recorder(TorchFunctionMode):
         self.op_cache: dict[Any, tuple[str, bool]] = {}
         self.dtype_names: dict[torch.dtype, str] = {}
         self.next_id = 0
+        self.paused = False
+        self.dissolve: set[int] = set()
+        self.module_callers: set[tuple[int, Any]] = set()
         self.stack = [_Frame(model, "", 0, False, 0, [])]
         self.handles: list[Any] = []
         # Sees every call and every node made, for overlay metrics (capture/metrics.py).
@@ -108,6 +115,9 @@ class _Recorder(TorchFunctionMode):
             is_leaf = not m._modules or isinstance(m, ATOMIC_MODULES + leaf_types)
             if m is model and not type(m).__module__.startswith("torch.nn"):
                 is_leaf = False  # a custom model is always drawn from the inside
+            if isinstance(m, torch.jit.ScriptModule):
+                is_leaf = True  # compiled code: an opaque box with its shapes
+                self.script_ids.add(id(m))
             if is_leaf:
                 self.leaf_ids.add(id(m))
         for name, p in model.named_parameters():
@@ -121,11 +131,28 @@ class _Recorder(TorchFunctionMode):
             if m is model and not root_is_leaf:
                 continue
             if isinstance(m, torch.jit.ScriptModule):
-                continue
+                continue  # hooks cannot be added to it: seen through the global hooks below
+            if isinstance(m, torch.nn.modules.lazy.LazyModuleMixin) and m.has_uninitialized_params():
+                # Its own pre-hook makes its parameters; that is not part of the network.
+                self.handles.append(m.register_forward_pre_hook(self._pause, prepend=True))
             self.handles.append(m.register_forward_pre_hook(self._pre_hook, with_kwargs=True))
             self.handles.append(m.register_forward_hook(self._post_hook, with_kwargs=True))
         if not root_is_leaf:
             self.call_counts[""] = 1
+        if self.script_ids:
+            from torch.nn.modules import module as nn_module
+
+            self.handles.append(nn_module.register_module_forward_pre_hook(self._script_pre_hook))
+            self.handles.append(nn_module.register_module_forward_hook(self._script_post_hook))
+
+    def _script_pre_hook(self, module: torch.nn.Module, args: Any) -> None:
+        if id(module) in self.script_ids:
+            self._pre_hook(module, args, {})
+
+    def _script_post_hook(self, module: torch.nn.Module, args: Any, output: Any) -> Any:
+        if id(module) in self.script_ids:
+            return self._post_hook(module, args, {}, output)
+        return None
 
     def detach(self) -> None:
         for h in self.handles:
@@ -139,7 +166,7 @@ class _Recorder(TorchFunctionMode):
             parent = None if path == "" else (path.rsplit(".", 1)[0] if "." in path else "")
             params, trainable, buffers = counts[id(m)] if counts else _own_counts(m)
             table[path] = Module(
-                path=path, type=type(m).__name__, parent=parent,
+                path=path, type=_type_name(m), parent=parent,
                 params=params, trainable_params=trainable, buffers=buffers,
                 calls=self.call_counts.get(path, 0),
                 dynamic=path in self.dynamic, dynamic_reason=self.dynamic.get(path),
@@ -166,13 +193,15 @@ class _Recorder(TorchFunctionMode):
 
     def add_node(self, kind: str, type_: str, name: str, path: str, scope: int,
                  ins: list[torch.Tensor], outs: list[torch.Tensor], **fields: Any) -> Node:
+        producers = self.producers
+        if kind == "op":
+            self._state_inputs(ins, scope, path)
         nid = self.next_id
         self.next_id += 1
         in_shapes = []
         param_shapes: dict[str, list[int]] = fields.pop("param_shapes", None) or {}
         params = fields.pop("params", 0)
         seen: set[int] = set()
-        producers = self.producers
         for t in ins:
             key = id(t)
             if key in seen:
@@ -205,13 +234,34 @@ class _Recorder(TorchFunctionMode):
             self.observer.node(node, ins, outs)
         return node
 
+    def _state_inputs(self, ins: list[torch.Tensor], scope: int, path: str) -> None:
+        """Buffers and parameters that are an op's only data, read outside a leaf module
+        (position ids to slice, a class token to expand), become labelled input nodes of
+        their own, so the op does not float without an incoming edge. Next to data
+        (``x @ self.weight``, ``x * self.scale``) they stay in the op's ``param_shapes``."""
+        names = self.param_names
+        found = [t for t in ins if id(t) in names and names[id(t)][1] is t and id(t) not in self.producers]
+        if not found or any((p := self.producers.get(id(t))) is not None and p[0]() is t for t in ins):
+            return
+        for t in found:
+            kind = "parameter" if isinstance(t, torch.nn.Parameter) else "buffer"
+            name = names[id(t)][0]
+            self.add_node("op", kind, name.rsplit(".", 1)[-1], path, scope, [], [t],
+                          attrs={"name": name, "dtype": self._dtype(t)},
+                          params=t.numel() if kind == "parameter" else 0)
+
     def _mark_dynamic(self, reason: str) -> None:
         path = self.stack[-1].path
         self.dynamic.setdefault(path, reason)
 
+    def _pause(self, module: torch.nn.Module, args: Any) -> None:
+        self.paused = True  # until this module's own pre-hook (_enter) runs
+
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None) -> Any:
         if kwargs is None:
             kwargs = {}
+        if self.paused:
+            return func(*args, **kwargs)
         if func in _CONVERSIONS:
             name = getattr(func, "__name__", str(func))
             self._mark_dynamic(f"Tensor.{name}" if not name.startswith("Tensor") else name)
@@ -225,7 +275,8 @@ class _Recorder(TorchFunctionMode):
             top = self.stack[-1]
             if not top.leaf:
                 # The value read here steers the forward: a node with no output that says so.
-                self.add_node("op", name.strip("_") + "()", name.strip("_") + "()", top.path, top.scope, ins, [],
+                path, scope = self._method_scope(top)
+                self.add_node("op", name.strip("_") + "()", name.strip("_") + "()", path, scope, ins, [],
                               dynamic=True, attrs={"reads_value": True})
             return func(*args, **kwargs)
         out = func(*args, **kwargs) if self.observer is None else self.observer.call(func, args, kwargs)
@@ -246,9 +297,71 @@ class _Recorder(TorchFunctionMode):
             # result its own identity so later uses of the input keep their true producer.
             out = out.view_as(out)
             outs = [out]
-        attrs = op_attrs(args, kwargs) if (len(args) > 1 or kwargs) else {}
-        self.add_node("op", type_, type_, top.path, top.scope, ins, outs, attrs=attrs)
+        attrs = op_attrs(args, kwargs, type_) if (len(args) > 1 or kwargs) else {}
+        path, scope = self._method_scope(top)
+        self.add_node("op", type_, type_, path, scope, ins, outs, attrs=attrs)
         return out
+
+    def _method_scope(self, top: _Frame) -> tuple[str, int]:
+        """(path, scope) of an op: normally the running module's, but an op in another method
+        of a submodule (``self.transform.postprocess(...)`` called from the model's forward)
+        belongs in that submodule's box, and an op in another method of the model itself
+        (``self.postprocess_detections(...)``) in a box named after the method. Found by
+        looking a few Python frames up for a ``self`` that is a module of the model."""
+        f = sys._getframe(2)
+        for _ in range(_FRAMES_UP):
+            if f is None:
+                break
+            code = f.f_code
+            if code.co_argcount and code.co_varnames[0] == "self":
+                owner = f.f_locals.get("self")
+                if owner is top.module:
+                    if len(self.stack) == 1 and code.co_name != "forward" and (id(f), code) not in self.module_callers:
+                        return self._helper(top, (id(f), code), f"{code.co_name}()", call=False)
+                    break
+                path = self.paths.get(id(owner))
+                if path is not None and (not top.path or path.startswith(top.path + ".")):
+                    return self._helper(top, id(owner), path, call=True)
+            f = f.f_back
+        return top.path, top.scope
+
+    def _helper(self, top: _Frame, key: Any, path: str, call: bool) -> tuple[str, int]:
+        sid = top.helpers.get(key)
+        if sid is None:
+            number = self.call_counts.get(path, 0)
+            if call:
+                self.call_counts[path] = number + 1
+            sid = top.helpers[key] = len(self.scopes)
+            self.scopes[sid] = Scope(sid, path, number, top.scope)
+        return path, sid
+
+    def _note_module_caller(self) -> None:
+        """A module called from one of the model's own methods (``_forward_impl``): that
+        method is part of the forward, not a separate step, so it gets no box of its own."""
+        f = sys._getframe(3)
+        root = self.stack[0]
+        for _ in range(_FRAMES_UP + 4):
+            if f is None:
+                return
+            code = f.f_code
+            if code.co_argcount and code.co_varnames[0] == "self" and code.co_name != "forward" \
+                    and f.f_locals.get("self") is root.module:
+                key = (id(f), code)
+                self.module_callers.add(key)
+                if key in root.helpers:
+                    self.dissolve.add(root.helpers[key])
+            f = f.f_back
+
+    def dissolve_method_boxes(self) -> None:
+        for sid in self.dissolve:
+            parent = self.scopes[sid].parent or 0
+            for n in self.nodes.values():
+                if n.scope == sid:
+                    n.scope, n.path = parent, self.scopes[parent].path
+            for s in self.scopes.values():
+                if s.parent == sid:
+                    s.parent = parent
+            del self.scopes[sid]
 
     # The hooks run while the recorder is active: their own reads of shapes, dtypes and sizes
     # would each pass through __torch_function__ (about 900 calls on EfficientNet-B0), so they
@@ -262,6 +375,9 @@ class _Recorder(TorchFunctionMode):
             return self._leave(module, output)
 
     def _enter(self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.paused = False
+        if len(self.stack) == 1:
+            self._note_module_caller()
         path = self.paths.get(id(module), "")
         call = self.call_counts.get(path, 0)
         self.call_counts[path] = call + 1
@@ -294,10 +410,16 @@ class _Recorder(TorchFunctionMode):
         outs = [t for _, t in iter_tensors(output, objects=True)]
         params, param_shapes, attrs = self._leaf_info(frame.path, module)
         name = frame.path.rsplit(".", 1)[-1] if frame.path else type(module).__name__
-        self.add_node("module", type(module).__name__, name, frame.path, frame.scope, frame.inputs, outs,
+        self.add_node("module", _type_name(module), name, frame.path, frame.scope, frame.inputs, outs,
                       attrs=dict(attrs), params=params, param_shapes=dict(param_shapes),
                       dynamic=frame.path in self.dynamic)
         return replaced
+
+
+def _type_name(m: torch.nn.Module) -> str:
+    if isinstance(m, torch.jit.ScriptModule):  # RecursiveScriptModule says nothing
+        return f"{getattr(m, 'original_name', 'ScriptModule')} (scripted)"
+    return type(m).__name__
 
 
 def _own_counts(m: torch.nn.Module) -> tuple[int, int, int]:
@@ -445,6 +567,7 @@ def _record(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
             failure = e
         finally:
             rec.detach()
+    rec.dissolve_method_boxes()
     return rec, output, failure
 
 

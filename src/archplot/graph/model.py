@@ -110,6 +110,8 @@ class Scope:
     repeat: int = 1
     repeat_paths: list[str] = field(default_factory=list)
     structure: str = ""
+    varies: str = ""  # a folded run: what differs between its blocks ("drop-path 0–0.1")
+    period: int = 1  # a folded run of groups of this many different blocks: (block, shifted block) ×3
 
 
 def adjacency(node_ids: Any, edges: list[Edge], reverse: bool = False) -> dict[int, list[int]]:

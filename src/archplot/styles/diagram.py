@@ -131,7 +131,11 @@ def _look(n: Node, g: Graph, opts: DiagramOptions, theme: Theme) -> _NodeLook:
         name = display_name(n.path) if n.path else n.name
         if n.repeat > 1:
             lines.append((f"{n.type} ×{n.repeat}", TITLE, True))
-            lines.append((f"{n.repeat_paths[0]} … {n.repeat_paths[-1]}", DETAIL, False))
+            first, last = n.repeat_paths[0], n.repeat_paths[-1]
+            # one module called in a loop: "cell · 6 calls", not "cell … cell"
+            lines.append((f"{first} … {last}" if first != last else f"{first} · {n.repeat} calls", DETAIL, False))
+            if n.attrs.get("varies"):
+                lines.append((str(n.attrs["varies"]), DETAIL, False))
         else:
             marker = "▸ " if n.collapsed else ""
             lines.append((f"{marker}{name} · {n.type}" if name != n.type else f"{marker}{n.type}", TITLE, True))
@@ -262,12 +266,20 @@ def prepare(g: Graph, opts: DiagramOptions) -> Prepared:
         parent = g.scopes.get(s.parent) if s.parent is not None else None
         # inside a box, a name relative to the box's own module reads better than the full path
         prefix = (parent.path + ".") if parent is not None and parent.path and s.path.startswith(parent.path + ".") else ""
-        if s.repeat > 1:
+        if s.period > 1:  # a folded run of groups: the box shows one group, its parts named inside
+            inner = s.path + "."
+            first, last = (", ".join(q[len(inner):] if q.startswith(inner) else q for q in p.split(", "))
+                           for p in (s.repeat_paths[0], s.repeat_paths[-1]))
+            titles[sid] = f"({first}) … ({last}) ×{s.repeat}" if first != last else f"({first}) · {s.repeat} calls"
+        elif s.repeat > 1:
             first, last = (p[len(prefix):] if p.startswith(prefix) else p for p in (s.repeat_paths[0], s.repeat_paths[-1]))
-            titles[sid] = f"{first} … {last} · {module.type if module else ''} ×{s.repeat}"
+            kind = module.type if module else ""
+            titles[sid] = f"{first} … {last} · {kind} ×{s.repeat}" if first != last else f"{first} · {kind} · {s.repeat} calls"
         else:
             name = s.path[len(prefix):]
             titles[sid] = f"{name} · {module.type}" if module else name
+        if s.repeat > 1 and s.varies:
+            titles[sid] += f" ({s.varies})"
         if s.path in dynamic_within:
             titles[sid] += "  ⚡ data-dependent path"
         titles[sid] += scope_status_text(g, sid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..graph import Node
@@ -90,9 +91,100 @@ def _pair(v: Any) -> Any:
     return v
 
 
+def _num(v: Any) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
 def _dims(v: Any) -> str:
     v = _pair(v)
-    return "×".join(map(str, v)) if isinstance(v, list) else str(v)
+    return "×".join(map(_num, v)) if isinstance(v, list) else _num(v)
+
+
+def _spatial_rank(type_: str) -> int | None:
+    """1, 2 or 3 for Conv1d/MaxPool2d/avg_pool3d and friends; None when the name does not say."""
+    m = re.search(r"([123])d", type_)
+    return int(m.group(1)) if m else None
+
+
+def kernel_text(kernel: Any, type_: str = "") -> str:
+    """Every dimension of a kernel: Conv3d 3 -> '3×3×3', Conv1d 7 -> '7', (1, 7) -> '1×7'."""
+    if isinstance(kernel, list):
+        return "×".join(map(str, kernel))
+    rank = _spatial_rank(type_) or 1
+    return "×".join([str(kernel)] * rank)
+
+
+def _window(a: dict[str, Any], type_: str, parts: list[str]) -> None:
+    """Kernel, stride (whenever it is not 1), padding, dilation, groups and padding mode."""
+    parts.append(kernel_text(a["kernel_size"], type_))
+    pool = "pool" in type_.lower()
+    s = a.get("stride")
+    if s in (None, []):  # a functional pool's stride defaults to its kernel
+        s = a["kernel_size"] if pool else 1
+    if pool or _pair(s) != 1:  # a pool's stride is shown always: 1 is not its default
+        parts.append(f"s{_dims(s)}")
+    p = _pair(a.get("padding", 0))
+    if p not in (0, None, "valid"):
+        parts.append(f"p{_dims(p)}")
+    d = _pair(a.get("dilation", 1))
+    if d not in (1, None):
+        parts.append(f"d{_dims(d)}")
+    g = a.get("groups", 1)
+    if g not in (1, None):
+        parts.append("depthwise" if g == a.get("in_channels") else f"groups={g}")
+    mode = a.get("padding_mode")
+    if mode not in (None, "zeros"):
+        parts.append(f"{mode} padding")
+
+
+# Arguments worth showing on a functional op, in the order they are shown.
+_OP_SHOWN = ("dim", "dims", "dim0", "dim1", "start_dim", "end_dim", "chunks", "split_size_or_sections",
+             "p", "approximate", "negative_slope", "output_size", "pad", "value")
+
+
+def _op_summary(n: Node) -> str:
+    a, t = n.attrs, n.type
+    if t in ("buffer", "parameter"):
+        return str(a.get("name", n.name))
+    parts: list[str] = []
+    if "kernel_size" in a:
+        _window(a, t, parts)
+    if "size" in a and a["size"] is not None and t in ("interpolate", "upsample"):
+        parts.append(f"→{_dims(a['size'])}")
+    if a.get("scale_factor") is not None:
+        parts.append(f"×{_dims(a['scale_factor'])}")
+    if a.get("mode") not in (None, "constant") or (t == "pad" and a.get("mode")):
+        parts.append(str(a["mode"]))
+    for k in _OP_SHOWN:
+        v = a.get(k)
+        if v is None or (k == "approximate" and v == "none"):
+            continue
+        listed = k in ("pad", "split_size_or_sections") and isinstance(v, list)  # sizes, not a shape
+        parts.append(f"{k}={','.join(map(str, v)) if listed else _dims(v)}")
+    return " ".join(parts) if "kernel_size" in a or t in ("interpolate", "upsample") else ", ".join(parts)
+
+
+def _heads(a: dict[str, Any]) -> list[str]:
+    heads = a.get("num_heads", a.get("num_attention_heads", a.get("n_head")))
+    kv = a.get("num_key_value_heads", a.get("num_kv_heads"))
+    out = [f"{heads} heads"] if heads else []
+    if kv and kv != heads:
+        out.append(f"{kv} kv heads")
+    return out
+
+
+def _recurrent(a: dict[str, Any], parts: list[str]) -> None:
+    parts.append(f"{a['input_size']}→{a['hidden_size']}")
+    if a.get("proj_size"):
+        parts.append(f"proj {a['proj_size']}")
+    if a.get("num_layers", 1) not in (1, None):
+        parts.append(f"{a['num_layers']} layers")
+    if a.get("bidirectional"):
+        parts.append("bidirectional")
+    if a.get("batch_first"):
+        parts.append("batch_first")
+    if a.get("nonlinearity") not in (None, "tanh"):
+        parts.append(str(a["nonlinearity"]))
 
 
 def attr_summary(n: Node) -> str:
@@ -101,25 +193,9 @@ def attr_summary(n: Node) -> str:
     t = n.type
     parts: list[str] = []
     if n.kind == "op":
-        for k in ("dim", "p", "approximate", "scale_factor", "mode"):
-            if k in a and a[k] is not None:
-                parts.append(f"{k}={_dims(a[k])}")
-        return ", ".join(parts)
+        return _op_summary(n)
     if "kernel_size" in a:
-        k = _pair(a["kernel_size"])
-        parts.append(f"{_dims(k)}×{_dims(k)}" if isinstance(k, int) and "Conv" in t and "1d" not in t else _dims(k))
-        s = _pair(a.get("stride", 1))
-        if s not in (1, None) and s != k or ("Pool" in t and s not in (1, None)):
-            parts.append(f"s{_dims(s)}")
-        p = _pair(a.get("padding", 0))
-        if p not in (0, None, "valid"):
-            parts.append(f"p{_dims(p)}")
-        d = _pair(a.get("dilation", 1))
-        if d not in (1, None):
-            parts.append(f"d{_dims(d)}")
-        g = a.get("groups", 1)
-        if g not in (1, None):
-            parts.append("dw" if g == a.get("in_channels") else f"g{g}")
+        _window(a, t, parts)
     if "in_channels" in a and "out_channels" in a:
         parts.append(f"{a['in_channels']}→{a['out_channels']}")
     elif "in_features" in a and "out_features" in a:
@@ -135,17 +211,17 @@ def attr_summary(n: Node) -> str:
     elif "num_groups" in a:
         parts.append(f"{a['num_groups']} groups")
     if n.collapsed or "Attention" in t:
-        heads = a.get("num_heads", a.get("num_attention_heads", a.get("n_head")))
-        if heads:
-            parts.append(f"{heads} heads")
+        parts.extend(_heads(a))
     if "hidden_size" in a and "input_size" in a:
-        parts.append(f"{a['input_size']}→{a['hidden_size']}")
-    if "p" in a and "Dropout" in t:
+        _recurrent(a, parts)
+    if "p" in a and ("Dropout" in t or "StochasticDepth" in t):
         parts.append(f"p={a['p']}")
     if "output_size" in a and not parts:
         parts.append(f"out {_dims(a['output_size'])}")
     if "scale_factor" in a and a["scale_factor"] is not None:
         parts.append(f"×{_dims(a['scale_factor'])}")
+    if "Upsample" in t and a.get("mode"):
+        parts.append(str(a["mode"]))
     if "approximate" in a and a["approximate"] not in ("none", None):
         parts.append(str(a["approximate"]))
     return ", ".join(parts)

@@ -163,9 +163,16 @@ def unfold(g: Graph, paths: str | Iterable[str] | None = None) -> Graph:
     return _with(g, unfolded=frozenset(chosen))
 
 
+def _empty(shape: Any) -> bool:
+    return bool(shape) and 0 in shape
+
+
 def is_trivial(n: Node, train: bool = False) -> bool:
     if n.kind == "op":
         if n.type in TRIVIAL_OPS:
+            return True
+        # Cache plumbing: an empty tensor, and a cat that appends something to it (GPT-2's KV cache)
+        if any(_empty(s) for s in n.out_shapes) or (n.type in ("cat", "concat") and any(_empty(s) for s in n.in_shapes)):
             return True
         return n.type == "dropout" and not train and n.attrs.get("training") is not True
     return n.kind == "module" and not n.collapsed and (
@@ -186,14 +193,60 @@ def hide(g: Graph, types: Any = None, *, where: Callable[[Node], bool] | None = 
         types = [types]
     names = {t if isinstance(t, str) else getattr(t, "__name__", str(t)) for t in (types or [])}
     train = bool(g.meta.get("train"))
+    chosen = {n.id for n in g.nodes.values() if n.kind not in ("input", "output") and (
+        n.type in names or (trivial and is_trivial(n, train)) or (where is not None and where(n)))}
+    if trivial:
+        chosen |= _control_only(g)
     hidden = set(view_of(g).hidden)
     members = members_of(g)
-    for n in g.nodes.values():
-        if n.kind in ("input", "output"):
-            continue
-        if n.type in names or (trivial and is_trivial(n, train)) or (where is not None and where(n)):
-            hidden.update(members.get(n.id, [n.id]))
+    for nid in chosen - _merging(g, chosen):
+        hidden.update(members.get(nid, [nid]))
     return _with(g, hidden=frozenset(hidden))
+
+
+def _control_only(g: Graph) -> set[int]:
+    """Ops that start from inputs or from nothing and whose results only reach values the
+    forward read to choose its path (``attention_mask → all → bool()``, ``ones → sum → eq →
+    bool()``): bookkeeping, not architecture. A chain from a module's output (a learned gate)
+    stays; so does the module's dynamic mark."""
+    succs, preds = g.successors(), g.predecessors()
+    only_control: set[int] = set()
+    for nid in sorted(g.nodes, reverse=True):  # ids follow execution order: consumers first
+        n = g.nodes[nid]
+        if n.kind == "op" and (n.attrs.get("reads_value") or (succs[nid] and all(s in only_control for s in succs[nid]))):
+            only_control.add(nid)
+    out: set[int] = set()
+    for nid in sorted(only_control):
+        if all(p in out or g.nodes[p].kind == "input" for p in preds[nid]):
+            out.add(nid)
+    return out
+
+
+def _merging(g: Graph, chosen: set[int]) -> set[int]:
+    """Chosen nodes whose splicing would merge different tensors into one edge (Swin's four
+    slices of one tensor into ``cat``): they stay, so each tensor keeps its own edge."""
+    incoming: dict[int, list[Edge]] = {}
+    for e in g.edges:
+        incoming.setdefault(e.target, []).append(e)
+
+    def root(e: Edge) -> tuple[int, int]:
+        seen = set()
+        while e.source in chosen and len(incoming.get(e.source, ())) == 1 and e.source not in seen:
+            seen.add(e.source)
+            e = incoming[e.source][0]
+        return e.source, e.source_output
+
+    keep: set[int] = set()
+    for target, edges in incoming.items():
+        if target in chosen or len(edges) < 2:
+            continue
+        by_root: dict[tuple[int, int], list[Edge]] = {}
+        for e in edges:
+            by_root.setdefault(root(e), []).append(e)
+        for group in by_root.values():
+            if len(group) > 1:
+                keep.update(e.source for e in group if e.source in chosen)
+    return keep
 
 
 def prune(g: Graph) -> Graph:

@@ -18,7 +18,7 @@ from .._bulk import bulk
 from ..graph import Edge, Graph, Node, Scope
 from ..graph.metrics import aggregate
 from ..graph.model import adjacency
-from .structure import node_hash, scope_hashes
+from .structure import inert_values, node_hash, scope_hashes
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,9 @@ def _hashes(origin: Graph) -> tuple[dict[int, str], dict[int, str]]:
     key = (len(origin.nodes), len(origin.edges), len(origin.scopes))
     cached = _HASHES.get(origin)
     if cached is None or cached[0] != key:
-        nodes = {nid: node_hash(n) for nid, n in origin.nodes.items() if n.kind == "module"}
-        cached = (key, scope_hashes(origin), nodes)
+        train = bool(origin.meta.get("train"))
+        nodes = {nid: node_hash(n, train) for nid, n in origin.nodes.items() if n.kind == "module"}
+        cached = (key, scope_hashes(origin, train), nodes)
         _HASHES.put(origin, cached)
     return cached[1], cached[2]
 
@@ -137,7 +138,7 @@ def _derive(origin: Graph, view: View) -> Graph:
     if view.collapsed:
         _collapse(w, origin, view.collapsed)
     if view.fold:
-        _fold(w, view.unfolded)
+        _fold(w, origin, view.unfolded)
     if view.merge_wrappers:
         _merge_wrappers(w)
     if view.max_children:
@@ -184,7 +185,8 @@ def _splice(w: _Work, hidden: frozenset[int]) -> None:
         resolved = []
         for e in incoming.get(nid, ()):
             if e.source in through:
-                resolved.extend(replace(s, target=nid, shape=e.shape, dtype=e.dtype) for s in through[e.source])
+                # The shape stays the producer's: hiding a reshape never moves its shape backwards.
+                resolved.extend(replace(s, target=nid) for s in through[e.source])
             else:
                 resolved.append(e)
         if nid in hidden and n.kind in ("op", "module"):
@@ -272,7 +274,7 @@ def _collapse(w: _Work, origin: Graph, collapsed: frozenset[int]) -> None:
             module = origin.modules.get(s.path)
             prefix = s.path + "."
             dynamic = any(p == s.path or p.startswith(prefix) for p in dynamic_paths)
-            box = Node(next_id, "module", module.type if module else "Module",
+            box = Node(next_id, "module", module.type if module else ("method" if s.path.endswith("()") else "Module"),
                        s.path.rsplit(".", 1)[-1] if s.path else (module.type if module else "model"),
                        s.path, s.parent if s.parent is not None else 0, attrs=dict(module.attrs) if module else {},
                        params=module.params if module else 0, dynamic=dynamic, collapsed=True,
@@ -329,7 +331,10 @@ def _units(w: _Work) -> tuple[dict[int, list[tuple[str, int]]], dict[int, list[i
     return {sid: [u for _, u in sorted(us)] for sid, us in units.items()}, inside
 
 
-def _fold(w: _Work, unfolded: frozenset[str]) -> None:
+_LOOP_BODY = 8  # units in one pass of a Python loop that calls the same modules again
+
+
+def _fold(w: _Work, origin: Graph, unfolded: frozenset[str]) -> None:
     units, inside = _units(w)
     succs = w.succs()
     keys: dict[tuple[str, int], Any] = {}
@@ -366,7 +371,45 @@ def _fold(w: _Work, unfolded: frozenset[str]) -> None:
     for sid in w.scopes:
         depth[sid] = len(_chain(w, sid))
     removed: set[int] = set()
-    runs: list[list[tuple[str, int]]] = []
+    # Each run is a list of blocks, each block a list of units: one unit, or a period of 2-3
+    # different ones (Swin's block, shifted block), kept with the scope holding them.
+    runs: list[list[list[tuple[str, int]]]] = []
+    hosts: list[int] = []
+
+    def same_size(blocks: list[list[tuple[str, int]]]) -> bool:
+        return len({sum(len(members(u)) for u in b) for b in blocks}) == 1
+
+    def period_run(us: list[tuple[str, int]], i: int, p: int) -> list[list[tuple[str, int]]]:
+        keys = [key(u) for u in us[i:i + p]]
+        if len(keys) < p or None in keys or len(set(keys)) == 1:
+            return []
+        blocks = [us[i:i + p]]
+        start = i + p
+        while (start + p <= len(us) and [key(u) for u in us[start:start + p]] == keys
+               and feeds(us[start - 1], us[start])):
+            blocks.append(us[start:start + p])
+            start += p
+        return blocks if len(blocks) >= 2 and same_size(blocks) else []
+
+    def loop_key(u: tuple[str, int]) -> Any:
+        if u[0] == "scope":
+            return ("scope", w.scopes[u[1]].path)
+        n = w.nodes[u[1]]
+        return (n.kind, n.path if n.kind == "module" else "", n.type, n.collapsed)
+
+    def loop_run(us: list[tuple[str, int]], i: int, p: int) -> list[list[tuple[str, int]]]:
+        """A Python loop that calls the same modules again, once per image or feature level:
+        the inputs differ in shape and do not feed each other, but the calls are the same."""
+        keys = [loop_key(u) for u in us[i:i + p]]
+        if len(keys) < p or not any(k[0] in ("scope", "module") for k in keys):
+            return []
+        blocks = [us[i:i + p]]
+        start = i + p
+        while start + p <= len(us) and [loop_key(u) for u in us[start:start + p]] == keys:
+            blocks.append(us[start:start + p])
+            start += p
+        return blocks if len(blocks) >= 2 and same_size(blocks) else []
+
     # Parents before children, so runs inside a block that is folded away are skipped.
     for sid in sorted(w.scopes, key=lambda s: depth[s]):
         parent = w.scopes[sid].parent
@@ -381,17 +424,25 @@ def _fold(w: _Work, unfolded: frozenset[str]) -> None:
             j = i + 1
             while k is not None and j < len(us) and key(us[j]) == k and feeds(us[j - 1], us[j]):
                 j += 1
-            if j - i >= 2 and path(us[i]) not in unfolded and len({len(members(u)) for u in us[i:j]}) == 1:
-                runs.append(us[i:j])
-                removed.update(u[1] for u in us[i + 1:j] if u[0] == "scope")
+            blocks = [[u] for u in us[i:j]] if j - i >= 2 else next(
+                (b for p in (2, 3) if (b := period_run(us, i, p))), []) or next(
+                (b for p in range(1, _LOOP_BODY + 1) if (b := loop_run(us, i, p))), [])
+            if blocks and path(us[i]) not in unfolded and same_size(blocks):
+                runs.append(blocks)
+                hosts.append(sid)
+                removed.update(u[1] for b in blocks[1:] for u in b if u[0] == "scope")
+                j = i + sum(len(b) for b in blocks)
             i = j
 
-    paths = [[path(u) for u in run] for run in runs]
+    def name(u: tuple[str, int]) -> str:
+        return w.nodes[u[1]].type if u[0] == "node" and w.nodes[u[1]].kind == "op" else path(u)
+
+    paths = [[", ".join(name(u) for u in block) for block in run] for run in runs]
+    run_members = [[[m for u in block for m in members(u)] for block in run] for run in runs]
     # One pass over the edges for every run: each block after the first maps onto the first.
     counterpart: dict[int, int] = {}
     unit_of: dict[int, dict[int, int]] = defaultdict(dict)
-    for r, run in enumerate(runs):
-        groups = [members(u) for u in run]
+    for r, groups in enumerate(run_members):
         for k, group in enumerate(groups):
             for a, b in zip(group, groups[0]):
                 unit_of[a][r] = k
@@ -419,16 +470,64 @@ def _fold(w: _Work, unfolded: frozenset[str]) -> None:
             x = counterpart[x]
         return x
 
+    origin_ids = [[sorted(i for x in g for i in w.members.get(x, [x])) for g in groups] for groups in run_members]
     for x in counterpart:
         if x in w.nodes:
             w.members.setdefault(final(x), []).extend(w.members.pop(x, []))
             del w.nodes[x]
-    for run, names in zip(runs, paths):
-        kind, head = run[0]
-        target = w.nodes[head] if kind == "node" else w.scopes[head]
+    train = bool(origin.meta.get("train"))
+    next_sid = max(max(w.scopes), max(origin.scopes)) + 1
+    for run, names, groups, host in zip(runs, paths, origin_ids, hosts):
+        if len(run[0]) == 1:
+            kind, head = run[0][0]
+            target: Node | Scope = w.nodes[head] if kind == "node" else w.scopes[head]
+        else:  # a period: its first blocks go into a new box that stands for all of them
+            target = w.scopes[next_sid] = Scope(next_sid, w.scopes[host].path, 0, host, period=len(run[0]))
+            for kind, i in run[0]:
+                if kind == "node":
+                    w.nodes[i].scope = next_sid
+                else:
+                    w.scopes[i].parent = next_sid
+            next_sid += 1
         target.repeat, target.repeat_paths = len(run), names
-    for sid in sorted(removed, key=lambda s: -depth[s]):
+        varies = _varies(origin, groups, train)
+        if varies and isinstance(target, Node):
+            target.attrs = {**target.attrs, "varies": varies}
+        elif varies:
+            target.varies = varies
+    for sid in sorted(removed, key=lambda s: -depth.get(s, 0)):
         w.scopes.pop(sid, None)
+
+
+_INERT_NAMES = {"p": "dropout", "drop_prob": "drop-path", "dropout": "dropout", "attention_dropout": "attention dropout",
+                "dropout_p": "dropout"}
+
+
+def _varies(origin: Graph, blocks: list[list[int]], train: bool) -> str:
+    """What differs between the folded blocks in attributes that hashing leaves out:
+    'drop-path 0–0.1', 'dropout 0.1–0.3'. Blocks are lists of origin node ids in order."""
+    seen: dict[str, list[Any]] = {}
+    for block in blocks:
+        for pos, nid in enumerate(block):
+            n = origin.nodes[nid]
+            for k, v in inert_values(n.type, n.attrs, train).items():
+                name = "drop-path" if k == "p" and ("StochasticDepth" in n.type or "DropPath" in n.type) \
+                    else _INERT_NAMES.get(k, k.replace("_", " "))
+                seen.setdefault(f"{pos}:{name}", []).append(v)
+    out: dict[str, str] = {}
+    for key, values in seen.items():
+        name = key.split(":", 1)[1]
+        if name in out or len({str(v) for v in values}) < 2:
+            continue
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            out[name] = f"{name} {_short(min(values))}–{_short(max(values))}"
+        else:
+            out[name] = f"{name} {values[0]}…{values[-1]}"
+    return ", ".join(out.values())
+
+
+def _short(v: float) -> str:
+    return f"{v:.3g}"
 
 
 def _chain(w: _Work, sid: int) -> list[int]:
