@@ -147,7 +147,7 @@ def test_style_options_are_checked():
 
 
 def test_each_style_refuses_options_it_does_not_use():
-    from archplot.styles.classic import LayeredStyle
+    from archplot import LayeredStyle
 
     g = archplot.trace(small_cnn(), input_size=(1, 1, 28, 28))
     # the diagram's options, given to a classic style, were once silently ignored

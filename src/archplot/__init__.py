@@ -18,6 +18,7 @@ from .comparison import Diff, diff
 from .graph import Edge, Graph, Module, Node, Scope
 from . import transforms as _transforms  # noqa: F401  (gives Graph its transform methods)
 from .inspect.images import feature_maps, filters, token_map
+from .styles.classic import GraphStyle, LayeredStyle, LenetStyle
 
 __version__ = "0.1.0"
 
@@ -180,5 +181,5 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ArchplotError", "Diagram", "Diff", "diff", "draw", "render", "show", "summary", "autograd_graph", "load", "Edge", "Graph", "GraphFormatError", "InputError", "Module", "Node", "Scope",
     "TraceError", "__version__", "trace", "activations", "feature_maps", "filters", "token_map", "load_image",
-    "load_weights",
+    "load_weights", "GraphStyle", "LayeredStyle", "LenetStyle",
 ]

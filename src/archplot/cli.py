@@ -28,7 +28,7 @@ EXAMPLES = """examples:
 subcommands: summary, diff, activations, filters (archplot summary --help)
 """
 
-FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd", ".json", ".html")
+FORMATS = (".svg", ".png", ".pdf", ".tex", ".drawio", ".pptx", ".dot", ".gv", ".mmd", ".json", ".html")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="torchvision name, transformers:Class, file.py:NAME, package.module:NAME, "
                    "example:digits or a .json graph")
     p.add_argument("-i", "--input", help="input spec: 1x3x224x224, image224, input_ids:1x128:int64,... (default: by model kind)")
-    p.add_argument("-o", "--output", help="output file, format by extension (svg png pdf dot mmd json); "
+    p.add_argument("-o", "--output", help="output file, format by extension (svg png pdf tex drawio pptx dot mmd json "
+                   "html); "
                    "'-' writes SVG to stdout; default MODEL.svg (MODEL.html with --open)")
     p.add_argument("--model-args", help="constructor keyword arguments as JSON, e.g. '{\"depth\": 4}'")
     p.add_argument("--meta", action="store_true", help="build the model on the meta device (no memory for weights)")
@@ -68,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     look.add_argument("--top-k", type=int, metavar="K", help="with --overlay: colour only the K largest values")
     look.add_argument("--scale", type=float, help="PNG pixels per diagram pixel (default 2)")
     look.add_argument("--dpi", type=float, help="PNG resolution (96 dpi = scale 1)")
+    paper = p.add_argument_group("papers and slides")
+    paper.add_argument("--width", type=_width, help="print width of .pdf .tex .pptx: column (3.25 in), page (6.75 in), "
+                       "slide (13.33x7.5 in) or inches; text stays at 6 pt or more")
+    paper.add_argument("--fit-to", choices=("width", "contain"), help="scale to the width, or fit within width and "
+                       "height (default for slide)")
+    paper.add_argument("--standalone", action="store_true", help=".tex: a whole document that compiles on its own")
+    paper.add_argument("--editable", action="store_true", help=".svg: one group per module box, named by its path")
     p.add_argument("--open", action="store_true", help="open the output (an .html view by default) in a browser")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print progress and timings on stderr (always, when stderr is a terminal)")
@@ -172,6 +180,16 @@ def _summary(argv: Sequence[str]) -> int:
     return 0
 
 
+def _width(text: str) -> str | float:
+    """--width: a preset name or inches."""
+    if text in ("column", "page", "slide"):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not column, page, slide or a number of inches") from None
+
+
 def _diff(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="archplot diff", description="Compare two models: print what changed and draw both in one picture. "
@@ -265,7 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif Path(out).suffix.lower() == ".json":
             graph.to_json(out)  # the full graph, so it can be redrawn at any level of detail
         else:
-            diagram.save(out, scale=args.scale, dpi=args.dpi)
+            extra = {k: v for k, v in (("width", args.width), ("fit_to", args.fit_to),
+                                       ("standalone", args.standalone), ("editable", args.editable)) if v}
+            diagram.save(out, scale=args.scale, dpi=args.dpi, **extra)
         if args.open and out != "-":
             import webbrowser
 

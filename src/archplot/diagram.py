@@ -16,7 +16,10 @@ from .styles.diagram import DiagramOptions, build
 AUTO_NODES = 120
 MAX_PNG_SIDE = 16384
 MAX_PNG_PIXELS = 120_000_000
-FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd", ".json", ".html")
+FORMATS = (".svg", ".png", ".pdf", ".tex", ".drawio", ".pptx", ".dot", ".gv", ".mmd", ".json", ".html")
+# Print sizes in inches (width, height or None): a journal column, a page's text width, a 16:9 slide.
+WIDTHS = {"column": (3.25, None), "page": (6.75, None), "slide": (13.33, 7.5)}
+MIN_TEXT_PT = 6.0
 
 
 class Diagram:
@@ -41,11 +44,15 @@ class Diagram:
 
     # -- outputs -------------------------------------------------------------------------------
 
-    def to_svg(self) -> str:
-        """The diagram as SVG text (the source of truth for PNG)."""
-        if self._svg is None:
-            from .backends.svg import to_svg
+    def to_svg(self, *, editable: bool = False) -> str:
+        """The diagram as SVG text (the source of truth for PNG). ``editable=True`` nests it in
+        one ``<g>`` per module box, its qualified name as ``id`` and ``data-path``, for
+        restyling in Inkscape or Illustrator."""
+        from .backends.svg import to_svg
 
+        if editable:
+            return to_svg(self.scene, editable=True)
+        if self._svg is None:
             with bulk():
                 self._svg = to_svg(self.scene)
         return self._svg
@@ -79,36 +86,153 @@ class Diagram:
 
         return Image.open(io.BytesIO(self.to_png(scale=scale, dpi=dpi))).convert("RGBA")
 
-    def to_pdf(self) -> bytes:
-        """A vector PDF, one page the size of the diagram, fonts embedded."""
+    def to_pdf(self, *, width: Any = None, fit_to: str | None = None) -> bytes:
+        """A vector PDF, one page the size of the diagram, fonts embedded as TrueType subsets
+        (no Type 3 fonts). ``width``: "column" (3.25 in), "page" (6.75 in), "slide"
+        (13.33 × 7.5 in), inches, or (width, height) in inches; without it one pixel is one pt.
+        ``fit_to``: "width" (scale to the width) or "contain" (fit within width and height;
+        the default when there is a height)."""
         from .backends.pdf import scene_to_pdf
 
-        return scene_to_pdf(self.scene)
+        return scene_to_pdf(self.print_scene(width, fit_to))
+
+    def to_tikz(self, *, width: Any = None, fit_to: str | None = None, standalone: bool = False) -> str:
+        """A TikZ picture for LaTeX: ``\\input`` it (the document loads tikz) and its text is set
+        in the document's font; lengths in pt (``width``/``fit_to`` as for :meth:`to_pdf`).
+        ``standalone=True`` gives a whole document that compiles on its own."""
+        from .backends.tikz import to_tikz
+
+        return to_tikz(self.print_scene(width, fit_to), standalone=standalone)
+
+    def to_drawio(self) -> str:
+        """A draw.io / diagrams.net file: module boxes as containers, nodes as shapes with their
+        text, connectors attached to the nodes, labels as text; all editable there."""
+        from .backends.drawio import to_drawio
+
+        return to_drawio(self.scene)
+
+    def to_pptx(self, *, width: Any = "slide", fit_to: str | None = None) -> bytes:
+        """A PowerPoint file (needs ``pip install 'archplot[pptx]'``): one slide of native shapes,
+        connectors and a group per module box. ``width`` as for :meth:`to_pdf`; the default
+        "slide" is a 13.33 × 7.5 in slide with the picture fitted in and centred."""
+        from .backends.pptx import to_pptx
+
+        scene = self.print_scene(width, fit_to)
+        w, h = self._page(width)
+        slide = (scene.width, scene.height) if h is None else (w * 72.0, max(h * 72.0, scene.height))
+        if not all(72.0 <= side <= 56 * 72.0 for side in slide):  # PowerPoint's own limits
+            raise InputError(f"at width={width!r} the slide would be {slide[0] / 72:.1f} × {slide[1] / 72:.1f} in; "
+                             "PowerPoint takes 1 to 56 in a side: give width='slide' (the picture fitted in) or "
+                             "collapse it (depth=...)")
+        return to_pptx(scene, slide)
+
+    def print_scene(self, width: Any = None, fit_to: str | None = None) -> Any:
+        """The scene at print size (one unit one pt): see :meth:`to_pdf` for ``width`` and
+        ``fit_to``. Refuses a size whose smallest text would be under 6 pt, and says what fits."""
+        from .backends.scene import scaled, smallest_text
+
+        s = self._print_scale(self.scene, width, fit_to)
+        small = smallest_text(self.scene)
+        if small is not None and small * s < MIN_TEXT_PT - 1e-9:
+            raise InputError(f"at width={width!r} the smallest text would be {small * s:.1f} pt, under "
+                             f"{MIN_TEXT_PT:g} pt; {self._what_fits(width, fit_to)}")
+        return scaled(self.scene, s)
+
+    @classmethod
+    def _print_scale(cls, scene: Any, width: Any, fit_to: str | None) -> float:
+        if width is None:
+            if fit_to is not None:
+                raise InputError("fit_to needs a width: width='column', 'page', 'slide' or inches")
+            return 1.0
+        w, h = cls._page(width)
+        if fit_to not in (None, "width", "contain"):
+            raise InputError(f"fit_to must be 'width' or 'contain', not {fit_to!r}")
+        s = w * 72.0 / max(scene.width, 1.0)
+        if h is not None and (fit_to or "contain") == "contain":
+            s = min(s, h * 72.0 / max(scene.height, 1.0))
+        return s
+
+    @staticmethod
+    def _page(width: Any) -> tuple[float, float | None]:
+        """(width, height or None) in inches for a ``width`` option."""
+        if width is None:
+            return (0.0, None)
+        if isinstance(width, str):
+            if width not in WIDTHS:
+                raise InputError(f"width must be 'column', 'page', 'slide', inches or (width, height) in inches, "
+                                 f"not {width!r}")
+            w, h = WIDTHS[width]
+        elif isinstance(width, (tuple, list)) and len(width) == 2:
+            w, h = width
+        else:
+            w, h = width, None
+        for v in (w, h):
+            if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0):
+                raise InputError(f"width must be 'column', 'page', 'slide', inches or (width, height) in inches, "
+                                 f"not {width!r}")
+        return w, h
+
+    def _what_fits(self, width: Any, fit_to: str | None) -> str:
+        """A way out when the text would be too small: the deepest level of detail that fits."""
+        from .backends.scene import smallest_text
+
+        best = None
+        if self.style == "diagram":
+            deepest = max((self.graph.scope_depth(s) for s in self.graph.scopes), default=0)
+            for d in range(1, deepest + 1):
+                with bulk():
+                    scene = build(self.graph.collapse(depth=d), self.options).scene
+                small = smallest_text(scene) or MIN_TEXT_PT
+                if small * self._print_scale(scene, width, fit_to) < MIN_TEXT_PT:
+                    break
+                best = d
+        how = f"draw it with depth={best}" if best is not None else "collapse it (depth=...)"
+        return f"{how}, wrap it into rows with draw(..., fit=...), or give a larger width"
 
     def to_dot(self) -> str:
         """Graphviz DOT text (modules as clusters)."""
         from .backends.dot import to_dot
+        from .styles.outline import outline
 
-        return to_dot(self.graph, self.options.direction)
+        return to_dot(outline(self.graph), self.options.direction)
 
     def to_mermaid(self) -> str:
         """A Mermaid flowchart (modules as subgraphs), for docs that render Mermaid."""
         from .backends.dot import to_mermaid
+        from .styles.outline import outline
 
-        return to_mermaid(self.graph, self.options.direction)
+        return to_mermaid(outline(self.graph), self.options.direction)
 
-    def save(self, path: Any, *, scale: float | None = None, dpi: float | None = None) -> Path:
-        """Write the diagram; the format follows the extension (.svg .png .pdf .dot .mmd .json)."""
+    def save(self, path: Any, *, scale: float | None = None, dpi: float | None = None, width: Any = None,
+             fit_to: str | None = None, standalone: bool = False, editable: bool = False) -> Path:
+        """Write the diagram; the format follows the extension (.svg .png .pdf .tex .drawio .pptx
+        .dot .mmd .json .html). ``scale``/``dpi``: PNG resolution. ``width``/``fit_to``: print size
+        of .pdf, .tex and .pptx (see :meth:`to_pdf`). ``standalone``: a .tex that compiles alone.
+        ``editable``: an .svg with one group per module box (see :meth:`to_svg`)."""
         p = Path(path)
         ext = p.suffix.lower()
         if ext not in FORMATS:
             raise InputError(f"cannot save {p.name!r}: unknown extension {ext or '(none)'}; use one of {', '.join(FORMATS)}")
+        if (width is not None or fit_to is not None) and ext not in (".pdf", ".tex", ".pptx"):
+            raise InputError(f"width= and fit_to= size .pdf, .tex and .pptx files, not {ext}; "
+                             "for a PNG give scale= or dpi=")
+        if standalone and ext != ".tex":
+            raise InputError(f"standalone= is for .tex files (a whole LaTeX document), not {ext}")
+        if editable and ext != ".svg":
+            raise InputError(f"editable= is for .svg files (one group per module box), not {ext}; "
+                             ".drawio and .pptx are editable as they are")
         if ext == ".png":
             data: bytes | str = self.to_png(scale=scale, dpi=dpi)
         elif ext == ".pdf":
-            data = self.to_pdf()
+            data = self.to_pdf(width=width, fit_to=fit_to)
+        elif ext == ".tex":
+            data = self.to_tikz(width=width, fit_to=fit_to, standalone=standalone)
+        elif ext == ".pptx":
+            data = self.to_pptx(width="slide" if width is None else width, fit_to=fit_to)
+        elif ext == ".drawio":
+            data = self.to_drawio()
         elif ext == ".svg":
-            data = self.to_svg()
+            data = self.to_svg(editable=editable)
         elif ext in (".dot", ".gv"):
             data = self.to_dot()
         elif ext == ".mmd":
@@ -256,7 +380,7 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
     ``style``: "diagram" (the default architecture diagram), or a classic style: "graph"
     (neurons in columns), "layered" (3-D boxes), "lenet" (feature-map stacks); their own
     options (``show_neurons``, ``node_size``, ``type_ignore``, ``scale_xy``, ...) are keywords here,
-    or give a style object (``archplot.styles.classic.LayeredStyle(scale_z=2)``). An option the
+    or give a style object (``archplot.LayeredStyle(scale_z=2)``). An option the
     chosen style does not use is an error that lists the ones it does. Options left at ``None``
     take the style's default (the diagram: ``fold``, ``hide_trivial``, ``prune``, ``show_*`` and
     ``legend`` on, ``direction="TB"``, ``theme="light"``).

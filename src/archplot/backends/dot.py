@@ -1,20 +1,11 @@
-"""Graph -> Graphviz DOT and Mermaid flowchart text (exports for other tools and for docs)."""
+"""Graph -> Graphviz DOT and Mermaid flowchart text (exports for other tools and for docs), from
+the texts styles/outline.py gives each node, module box and edge."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..graph import Graph
-from ..styles.labels import attr_summary, shape_text
-
-
-def _label(n) -> list[str]:
-    if n.kind in ("input", "output"):
-        shape = n.out_shapes[0] if n.kind == "input" and n.out_shapes else (n.in_shapes[0] if n.in_shapes else None)
-        return [n.name, shape_text(shape)]
-    if n.kind == "op":
-        return [n.type]
-    title = f"{n.type} ×{n.repeat}" if n.repeat > 1 else (f"{n.path} · {n.type}" if n.path else n.type)
-    summary = attr_summary(n)
-    return [title] + ([summary] if summary else [])
 
 
 def _tree(g: Graph) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
@@ -29,18 +20,12 @@ def _tree(g: Graph) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     return children, by_scope
 
 
-def _box_title(g: Graph, sid: int) -> str:
-    s = g.scopes[sid]
-    module = g.modules.get(s.path)
-    title = f"{s.path} · {module.type}" if module else s.path
-    return title + (f" ×{s.repeat}" if s.repeat > 1 else "")
-
-
 def _dot_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def to_dot(g: Graph, direction: str = "TB") -> str:
+def to_dot(outline: Any, direction: str = "TB") -> str:
+    g = outline.graph
     children, by_scope = _tree(g)
     lines = ["digraph archplot {", f"  rankdir={direction};",
              '  node [shape=box, style="rounded,filled", fillcolor="#f4f4f4", fontname="DejaVu Sans", fontsize=10];',
@@ -50,16 +35,16 @@ def to_dot(g: Graph, direction: str = "TB") -> str:
         for nid in by_scope[sid]:
             n = g.nodes[nid]
             shape = ', shape=oval' if n.kind in ("input", "output") else ""
-            lines.append(f"{indent}n{nid} [label={_dot_str(chr(10).join(_label(n)))}{shape}];")
+            lines.append(f"{indent}n{nid} [label={_dot_str(chr(10).join(outline.nodes[nid]))}{shape}];")
         for c in children[sid]:
             lines.append(f"{indent}subgraph cluster_{c} {{")
-            lines.append(f"{indent}  label={_dot_str(_box_title(g, c))}; style=rounded; color=\"#999999\";")
+            lines.append(f"{indent}  label={_dot_str(outline.boxes[c])}; style=rounded; color=\"#999999\";")
             emit(c, indent + "  ")
             lines.append(f"{indent}}}")
 
     emit(0, "  ")
-    for e in g.edges:
-        lines.append(f"  n{e.source} -> n{e.target} [label={_dot_str(shape_text(e.shape))}];")
+    for e, shape in zip(g.edges, outline.edges):
+        lines.append(f"  n{e.source} -> n{e.target} [label={_dot_str(shape)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -71,22 +56,23 @@ def _mm(text: str) -> str:
     return text
 
 
-def to_mermaid(g: Graph, direction: str = "TB") -> str:
+def to_mermaid(outline: Any, direction: str = "TB") -> str:
+    g = outline.graph
     children, by_scope = _tree(g)
     lines = [f"flowchart {direction}"]
 
     def emit(sid: int, indent: str) -> None:
         for nid in by_scope[sid]:
             n = g.nodes[nid]
-            text = "<br/>".join(_mm(t) for t in _label(n))
+            text = "<br/>".join(_mm(t) for t in outline.nodes[nid])
             open_, close = ("([", "])") if n.kind in ("input", "output") else ("[", "]")
             lines.append(f'{indent}n{nid}{open_}"{text}"{close}')
         for c in children[sid]:
-            lines.append(f'{indent}subgraph s{c}["{_mm(_box_title(g, c))}"]')
+            lines.append(f'{indent}subgraph s{c}["{_mm(outline.boxes[c])}"]')
             emit(c, indent + "  ")
             lines.append(f"{indent}end")
 
     emit(0, "  ")
-    for e in g.edges:
-        lines.append(f'  n{e.source} -->|"{_mm(shape_text(e.shape))}"| n{e.target}')
+    for e, shape in zip(g.edges, outline.edges):
+        lines.append(f'  n{e.source} -->|"{_mm(shape)}"| n{e.target}')
     return "\n".join(lines) + "\n"

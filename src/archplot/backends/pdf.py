@@ -51,7 +51,8 @@ def _draw(pdf, it: Item) -> None:
     elif isinstance(it, Rect):
         style = _style(pdf, it.fill, it.stroke, it.stroke_width, it.dash)
         if style:
-            rx = min(it.rx, it.w / 2, it.h / 2)
+            # fpdf2 draws a square box when the radius is exactly half a side: keep it under
+            rx = min(it.rx, it.w / 2 - 0.01, it.h / 2 - 0.01)
             with pdf.local_context(fill_opacity=it.opacity, stroke_opacity=it.opacity):
                 pdf.rect(it.x, it.y, it.w, it.h, style=style, round_corners=rx > 0.5, corner_radius=rx)
     elif isinstance(it, Polygon):

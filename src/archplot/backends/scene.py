@@ -105,6 +105,11 @@ class Scene:
     items: list[Item]
     background: str | None = "#ffffff"
     title: str | None = None
+    # The module boxes as a tree, for outputs that keep it (editable SVG, draw.io, PowerPoint):
+    # per top-level item the box it belongs in (None: the picture itself), and per box
+    # (parent box or None, qualified name, title). Styles without boxes leave them empty.
+    owners: list[int | None] = field(default_factory=list)
+    boxes: dict[int, tuple[int | None, str, str]] = field(default_factory=dict)
 
 
 def path_commands(points: list[Point], curve: str | None) -> list[tuple[str, list[float]]]:
@@ -143,3 +148,47 @@ def sample_path(points: list[Point], curve: str | None, steps: int = 8) -> list[
                             u ** 3 * y + 3 * u * u * t * v[1] + 3 * u * t * t * v[3] + t ** 3 * v[5]))
             x, y = v[4], v[5]
     return out
+
+
+def scaled(scene: Scene, s: float) -> Scene:
+    """The scene ``s`` times as large: coordinates, sizes, line widths and font sizes (print sizes)."""
+    if s == 1.0:
+        return scene
+
+    def pt(p: Point) -> Point:
+        return (p[0] * s, p[1] * s)
+
+    def item(it: Item) -> Item:
+        if isinstance(it, Group):
+            return Group([item(sub) for sub in it.items], it.data, it.tooltip)
+        if isinstance(it, Rect):
+            return Rect(it.x * s, it.y * s, it.w * s, it.h * s, it.fill, it.stroke, it.stroke_width * s, it.rx * s,
+                        (it.dash[0] * s, it.dash[1] * s) if it.dash else None, it.opacity, it.data)
+        if isinstance(it, Circle):
+            return Circle(it.cx * s, it.cy * s, it.r * s, it.fill, it.stroke, it.stroke_width * s, it.data)
+        if isinstance(it, Polygon):
+            return Polygon([pt(p) for p in it.points], it.fill, it.stroke, it.stroke_width * s, it.opacity, it.data)
+        if isinstance(it, Path):
+            return Path([pt(p) for p in it.points], it.stroke, it.width * s, it.curve,
+                        (it.dash[0] * s, it.dash[1] * s) if it.dash else None, it.opacity, it.data)
+        if isinstance(it, Text):
+            return Text(it.x * s, it.y * s, it.text, it.size * s, it.fill, it.bold, it.anchor, it.halo, it.data)
+        return Image(it.x * s, it.y * s, it.w * s, it.h * s, it.png, it.data)
+
+    return Scene(scene.width * s, scene.height * s, [item(it) for it in scene.items], scene.background, scene.title,
+                 scene.owners, scene.boxes)
+
+
+def smallest_text(scene: Scene) -> float | None:
+    """The smallest font size in the scene (None when it has no text)."""
+    sizes: list[float] = []
+
+    def walk(items: list[Item]) -> None:
+        for it in items:
+            if isinstance(it, Group):
+                walk(it.items)
+            elif isinstance(it, Text) and it.text.strip():
+                sizes.append(it.size)
+
+    walk(scene.items)
+    return min(sizes, default=None)

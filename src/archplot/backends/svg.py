@@ -107,7 +107,41 @@ _WRITERS = {Rect: _rect, Text: _text_item, Path: _path, Polygon: _polygon, Circl
             Group: _group}
 
 
-def to_svg(scene: Scene) -> str:
+def _module_id(path: str) -> str:
+    """A module's qualified name as an XML id (names may start with a digit: "0.conv")."""
+    name = re.sub(r"[^\w.-]", "_", path)
+    return name if re.match(r"[A-Za-z_]", name) else "m-" + name
+
+
+def _nested(scene: Scene, out: list[str]) -> None:
+    """Items nested in one <g> per module box (id and data-path its qualified name), in the
+    scene's own order within each box, so a whole module can be selected, moved and restyled."""
+    content: dict[int | None, list[tuple[str, int]]] = {}
+    for i, (it, owner) in enumerate(zip(scene.items, scene.owners)):
+        if isinstance(it, Group) and it.data.get("scope") == owner and owner in scene.boxes:
+            content.setdefault(scene.boxes[owner][0], []).append(("box", owner))
+        content.setdefault(owner, []).append(("item", i))
+    used: set[str] = set()
+
+    def emit(box: int | None) -> None:
+        for kind, k in content.get(box, []):
+            if kind == "item":
+                _WRITERS[type(scene.items[k])](scene.items[k], out)
+                continue
+            path = scene.boxes[k][1]
+            ident = _module_id(path)
+            while ident in used:  # a module called twice has two boxes
+                ident += "_"
+            used.add(ident)
+            out.append(f"<g id={_attr(ident)} data-path={_attr(path)}>")
+            emit(k)
+            out.append("</g>")
+
+    emit(None)
+
+
+def to_svg(scene: Scene, editable: bool = False) -> str:
+    """SVG text; ``editable`` nests the items in a <g> per module box (when the scene has boxes)."""
     w, h = _N[scene.width], _N[scene.height]
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
@@ -117,8 +151,11 @@ def to_svg(scene: Scene) -> str:
         out.append(f"<title>{escape(scene.title)}</title>")
     if scene.background:
         out.append(f'<rect width="100%" height="100%" fill="{scene.background}"/>')
-    for it in scene.items:
-        _WRITERS[type(it)](it, out)
+    if editable and scene.owners:
+        _nested(scene, out)
+    else:
+        for it in scene.items:
+            _WRITERS[type(it)](it, out)
     out.append("</svg>")
     if len(_N) > 100_000:
         _N.clear()

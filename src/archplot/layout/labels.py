@@ -14,8 +14,10 @@ from .spec import Box, Point
 
 @dataclass
 class LabelSlot:
-    """Lines of text from (x, y), each next one ``dy`` further; ``anchor``: "start" or "end"."""
+    """Lines of text from (x, y), each next one ``dy`` further; ``anchor``: "start" or "end";
+    ``node``: the node the tensors leave."""
 
+    node: int
     x: float
     y: float
     dy: float
@@ -27,11 +29,13 @@ def place_labels(edges: list[tuple[int, int, Hashable]], routes: list[list[Point
                  labels: dict[Hashable, tuple[str, float]], size: float, lr: bool) -> list[LabelSlot]:
     """A slot per point where labelled tensors leave a node, in the order the points first occur."""
     at_point: dict[Point, list[str]] = {}
+    source: dict[Point, int] = {}
     widths: dict[Point, float] = {}
     bends: dict[Point, set[int]] = {}
-    for (_, _, key), pts in zip(edges, routes):
+    for (u, _, key), pts in zip(edges, routes):
         if key not in labels or not pts:
             continue
+        source.setdefault(pts[0], u)
         text, width = labels[key]
         texts = at_point.setdefault(pts[0], [])
         if text not in texts:
@@ -56,7 +60,7 @@ def place_labels(edges: list[tuple[int, int, Hashable]], routes: list[list[Point
             sides = [left, right] if bends.get((x0, y0)) == {1} else [right, left]
         tx, ty, dy, rect = next((side for side in sides if not occupied.hits(side[3])), sides[0])
         occupied.add(rect)
-        slots.append(LabelSlot(tx, ty, dy, "end" if (not lr and tx < x0) else "start", texts))
+        slots.append(LabelSlot(source[(x0, y0)], tx, ty, dy, "end" if (not lr and tx < x0) else "start", texts))
     return slots
 
 

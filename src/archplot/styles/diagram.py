@@ -333,9 +333,12 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
 
     items: list[Any] = []
     box_titles: list[Text] = []
+    owners: list[int | None] = []  # per item, the module box it belongs in (for editable outputs)
+    chain = {sid: [c.id for c in g.scope_chain(sid)] for sid in g.scopes}
     # module boxes, outer first
     depth = {sid: g.scope_depth(sid) for sid in groups}
-    for sid in sorted(groups, key=lambda s: (depth[s], s)):
+    groups_sorted = sorted(groups, key=lambda s: (depth[s], s))
+    for sid in groups_sorted:
         b = groups[sid]
         s = g.scopes[sid]
         dyn = "⚡" in titles.get(sid, "")
@@ -348,6 +351,7 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
         parts.append(Rect(b.x, b.y, b.w, b.h, fill, theme.dynamic if dyn else theme.group_stroke,
                           1.2 if dyn else 1.0, rx=8.0, dash=(6.0, 3.0) if dyn else None))
         items.append(Group(parts, data={"scope": sid, "path": s.path}, tooltip=titles[sid]))
+        owners.append(sid)
         # Titles go on top of the edges that enter the box, on a halo of the box's colour.
         box_titles.append(Text(b.x + 8, b.y + GROUP_TITLE + 5, titles[sid], GROUP_TITLE, theme.muted, bold=True,
                                halo=fill))
@@ -360,10 +364,13 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
         items.append(Group([Path(_shorten(pts, 5.0), theme.edge, 1.1, curve="h" if lr else "v"),
                             Polygon(head, theme.edge, None)],
                            data={"source": e.source, "target": e.target}))
+        owners.append(_common(chain[g.nodes[e.source].scope], chain[g.nodes[e.target].scope]))
     items.extend(box_titles)
+    owners.extend(groups_sorted)
     for slot in pic.labels:
         for i, text in enumerate(slot.texts):
             items.append(Text(slot.x, slot.y + i * slot.dy, text, EDGE_LABEL, theme.muted, anchor=slot.anchor))
+            owners.append(g.nodes[slot.node].scope or None)
 
     # nodes
     for nid, b in nodes.items():
@@ -383,6 +390,7 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
         if lk.thumb:
             parts.append(SceneImage(b.x + (bw - THUMB) / 2, y + 3, THUMB, THUMB, lk.thumb))
         items.append(Group(parts, data={"node": nid, "kind": n.kind, "path": n.path}, tooltip=lk.tooltip))
+        owners.append(n.scope or None)
 
     # legend
     legend_h = 0.0
@@ -411,12 +419,16 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
             items_l, legend_h, legend_w = _legend(entries, extra, MARGIN, oy + height + 18,
                                                   max(content_w - 2 * MARGIN, 420.0), theme)
             items.extend(items_l)
+            owners.extend([None] * len(items_l))
             content_w = max(content_w, legend_w + 2 * MARGIN)
     if opts.title:
         items.insert(0, Text(MARGIN, MARGIN + TITLE + 2, opts.title, TITLE + 2, theme.text, bold=True))
+        owners.insert(0, None)
     total_w = max(content_w, (text_width(opts.title, TITLE + 2, True) + 2 * MARGIN) if opts.title else 0.0)
     total_h = oy + height + MARGIN + (legend_h + 18 if legend_h else 0.0)
-    scene = Scene(round(total_w, 1), round(total_h, 1), items, theme.background, title=opts.title)
+    boxes = {sid: (g.scopes[sid].parent or None, g.scopes[sid].path, titles[sid]) for sid in groups_sorted}
+    scene = Scene(round(total_w, 1), round(total_h, 1), items, theme.background, title=opts.title, owners=owners,
+                  boxes=boxes)
     def geometry() -> dict[str, Any]:
         return {
             "width": scene.width, "height": scene.height,
@@ -429,6 +441,16 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
         }
 
     return Built(scene, geometry, {"crossings": pic.crossings, "nodes": len(nodes), "edges": len(g.edges)})
+
+
+def _common(a: list[int], b: list[int]) -> int | None:
+    """The innermost box two scope chains share (None: the picture itself)."""
+    common = None
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common = x
+    return common
 
 
 def _shorten(pts: list[tuple[float, float]], by: float) -> list[tuple[float, float]]:
