@@ -105,6 +105,39 @@ def count_crossings(edges: list) -> int:
     return len(crossing)
 
 
+def crossed_texts(d: archplot.Diagram) -> tuple[int, int, int, int]:
+    """(tensor labels crossed by an edge, tensor labels, box titles crossed, box titles), with
+    the drawn curves sampled; a text is crossed when a curve runs through its box."""
+    from archplot.backends.scene import Group, Text, sample_path
+    from archplot.backends.text import text_width
+
+    def box(t: Text) -> tuple[float, float, float, float]:
+        w = text_width(t.text, t.size, t.bold)
+        x0 = t.x - w if t.anchor == "end" else (t.x - w / 2 if t.anchor == "middle" else t.x)
+        return x0, t.y - t.size * 0.8, x0 + w, t.y + t.size * 0.2
+
+    # labels and titles are the top-level texts: titles bold on a halo, labels plain
+    texts = [it for it in d.scene.items if isinstance(it, Text) and it.text.strip()]
+    labels = [box(t) for t in texts if not t.bold and t.halo is None and "×" in t.text]
+    titles = [box(t) for t in texts if t.bold and t.halo is not None]
+    curve = "h" if d.options.direction == "LR" else "v"
+    points = [p for it in d.scene.items if isinstance(it, Group) and "source" in it.data
+              for p in sample_path([tuple(q) for q in it.items[0].points], curve)]
+    cell = 32.0
+    grid: dict[tuple[int, int], list[tuple[float, float]]] = {}
+    for x, y in points:
+        grid.setdefault((int(x // cell), int(y // cell)), []).append((x, y))
+
+    def crossed(r: tuple[float, float, float, float]) -> bool:
+        for gx in range(int(r[0] // cell), int(r[2] // cell) + 1):
+            for gy in range(int(r[1] // cell), int(r[3] // cell) + 1):
+                if any(r[0] < x < r[2] and r[1] < y < r[3] for x, y in grid.get((gx, gy), ())):
+                    return True
+        return False
+
+    return sum(map(crossed, labels)), len(labels), sum(map(crossed, titles)), len(titles)
+
+
 def _intersect(a, b, c, d) -> bool:
     def orient(p, q, r):
         v = (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])

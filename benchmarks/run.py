@@ -246,6 +246,24 @@ def crossings_section(quick: bool, dot_timeout: float) -> None:
     say()
 
 
+def default_pictures_section() -> None:
+    say("## Default pictures of real models")
+    say()
+    say("`archplot.draw(model)` with no options: the automatic level of detail, wrapped where long. "
+        "Aspect is long side over short; crossed labels are tensor labels with a drawn edge through their box; "
+        "crossed titles likewise for module box titles; edge crossings as the layout counts them.")
+    say()
+    say("| model | picture | aspect | nodes | edge crossings | labels crossed | titles crossed |")
+    say("|---|---|---|---|---|---|---|")
+    for name, g in bench_layout.real_graphs().items():
+        d = archplot.draw(g)
+        w, h = d.scene.width, d.scene.height
+        lc, ln, tc, tn = bench_layout.crossed_texts(d)
+        say(f"| {name} | {w:.0f}×{h:.0f} | {max(w, h) / min(w, h):.1f} | {d.stats['nodes']} | {d.stats['crossings']} | "
+            f"{lc} of {ln} | {tc} of {tn} |")
+    say()
+
+
 # -- 4. the interactive view, 5. activations ------------------------------------------------------
 
 def html_section(nodes: int) -> None:
@@ -335,6 +353,8 @@ def main() -> None:
         say()
     growth_section([1000, 2000] if args.quick else [1000, 5000, 20000, 100000], 60 if args.quick else 300)
     crossings_section(args.quick, 60 if args.quick else 300)
+    if not args.quick:
+        default_pictures_section()
     html_section(2000 if args.quick else 20000)
     activations_section(repeats)
     if not args.quick:

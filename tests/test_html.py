@@ -53,10 +53,11 @@ def open_page(browser, tmp_path):
         p.close()
 
 
-def resnet50_diagram(depth=2, direction="TB"):
+def resnet50_diagram(depth=2, direction="TB", fit="none"):
+    # the interactive view never wraps into columns: it pans; compare with the unwrapped picture
     with torch.device("meta"):
         model = torchvision.models.resnet50()
-    return archplot.draw(model, input_size=(1, 3, 224, 224), depth=depth, direction=direction)
+    return archplot.draw(model, input_size=(1, 3, 224, 224), depth=depth, direction=direction, fit=fit)
 
 
 def _same(a, b, tol=0.05):
@@ -66,7 +67,7 @@ def _same(a, b, tol=0.05):
 @pytest.mark.parametrize("depth,direction", [(1, "TB"), (2, "TB"), (None, "TB"), (2, "LR"), (None, "LR")])
 def test_same_geometry_as_the_static_diagram(open_page, depth, direction):
     d = (resnet50_diagram(depth, direction) if depth else
-         archplot.draw(archplot.examples.residual_block(), input_size=(1, 8, 8, 8), direction=direction))
+         archplot.draw(archplot.examples.residual_block(), input_size=(1, 8, 8, 8), direction=direction, fit="none"))
     page = open_page(d)
     js = page.evaluate("archplot.geometry()")
     static = d.geometry()
@@ -121,11 +122,14 @@ def test_expand_collapse_search_details_select_export(open_page, tmp_path):
     # click its title: it closes again
     page.mouse.click(x + 20, y + 6)
     assert page.evaluate("archplot.state()")["boxes"] == 4
-    # search reveals matches inside collapsed modules
+    # search highlights the collapsed modules holding the matches; enter opens only the first
     page.fill("#ap-search", "downsample\\.0")
     st = page.evaluate("archplot.state()")
-    assert st["matches"] == 4 and st["boxes"] > 4
-    assert page.inner_text("#ap-count") == "1/4"
+    assert st["matches"] == 4 and st["boxes"] == 4 and len(st["highlighted"]) == 4
+    assert page.inner_text("#ap-count") == "4 matches"
+    page.press("#ap-search", "Enter")
+    st = page.evaluate("archplot.state()")
+    assert st["boxes"] == 6 and page.inner_text("#ap-count") == "1/4"  # layer1.0 and its downsample
     panel = page.inner_text("#ap-panel")
     assert "downsample.0 · Conv2d" in panel and "kernel_size" in panel and "[1, 1]" in panel
     page.keyboard.press("Escape")
@@ -137,6 +141,7 @@ def test_expand_collapse_search_details_select_export(open_page, tmp_path):
     page.click("#ap-expand")
     full = page.evaluate("archplot.state()")
     assert full["collapsedNodes"] == 0 and full["nodes"] > 90  # everything open; repeats still folded
+    assert page.evaluate("archplot.state()")["depth"] == 4  # everything open: one past the deepest module
     page.fill("#ap-depth", "1")
     page.dispatch_event("#ap-depth", "change")
     assert page.evaluate("archplot.state()")["boxes"] == 0
@@ -178,9 +183,11 @@ def test_hostile_names_stay_text(open_page):
     assert "<script>alert" not in page_html.split("</style>")[1].split('id="archplot-data"')[0]
     page = open_page(d)
     page.fill("#ap-search", "onerror")
+    page.press("#ap-search", "Enter")
     panel = page.inner_text("#ap-panel")
     assert "<img src=x onerror=alert(1)>" in panel
-    assert page.evaluate("document.querySelectorAll('#ap-panel img, #ap-panel script').length") == 0
+    assert "▸ <img src=x onerror=alert(1)>" in page.inner_text("#ap-legend")  # the type, as text
+    assert page.evaluate("document.querySelectorAll('#ap-panel img, #ap-panel script, #ap-legend img').length") == 0
     assert page.dialogs == [] and page.errors == []
     assert page.title().startswith("</script><script>alert(3)</script>")
 
@@ -232,4 +239,30 @@ def test_overlay_switch_matches_the_static_colours(open_page):
     js = page.evaluate("archplot.fills()")
     nodes, boxes = static_fills(archplot.draw(g, depth=2))
     assert js["nodes"] == nodes and js["collapsed"] == boxes
+
+
+def test_depth_box_legend_and_search_frame_what_the_reader_asked_for(open_page):
+    d = resnet50_diagram(None)  # the automatic view: stages at depth 2, one Bottleneck run open
+    page = open_page(d)
+    st = page.evaluate("archplot.state()")
+    assert st["depth"] == 2  # the real depth, not "1"
+    # the legend lists the colours in sight, collapsed types by name
+    assert "convolution" in st["legend"] and "▸ Bottleneck" in st["legend"]
+    page.click("#ap-expand")
+    st = page.evaluate("archplot.state()")
+    assert "▸ Bottleneck" not in st["legend"] and st["depth"] == 4
+    page.click("#ap-reset")
+    # search: matches hidden in collapsed modules are highlighted through them, nothing opens
+    before = page.evaluate("archplot.state()")
+    page.fill("#ap-search", "layer4")
+    st = page.evaluate("archplot.state()")
+    assert st["matches"] > 5 and st["boxes"] == before["boxes"] and st["collapsedNodes"] == before["collapsedNodes"]
+    # fit frames the matches: the layer4 box fills the view, the stem is out of it
+    page.click("#ap-fit")
+    st = page.evaluate("archplot.state()")
+    layer4 = next(g for g in page.evaluate("archplot.geometry()")["groups"] if g["path"] == "layer4")
+    view = st["view"]
+    assert view["y0"] <= layer4["y"] and layer4["y"] + layer4["height"] <= view["y1"]
+    assert view["y0"] > 200  # the stem at the top is not in the frame
+    assert st["zoom"] > page.evaluate("(() => { archplot.search(''); archplot.fit(); return archplot.state().zoom; })()")
     assert page.errors == []

@@ -95,7 +95,7 @@ def test_pdf_fonts_are_embedded_truetype_subsets_never_type3(resnet18, tmp_path)
 @pytest.mark.parametrize("width,expected", [("column", (234.0, None)), ("page", (486.0, None)), (5, (360.0, None))])
 def test_width_presets_set_the_printed_width(googlenet, tmp_path, width, expected):
     need("pdfinfo")
-    d = archplot.draw(googlenet, depth=1)
+    d = archplot.draw(googlenet, depth=1, fit="none")  # one tall column: what a paper's column takes
     path = d.save(tmp_path / "w.pdf", width=width)
     w, h = page_size(path)
     assert w == pytest.approx(expected[0], abs=0.6)
@@ -308,7 +308,7 @@ def test_pptx_native_shapes_groups_and_connectors(resnet18, tmp_path):
     lines = [s for s in shapes if s.shape_type == 5]  # freeform
     assert len(lines) + len(connectors) == len(d.graph.edges)
     with pytest.raises(InputError, match="PowerPoint takes 1 to 56 in a side"):
-        archplot.draw(resnet18, expand="**").to_pptx(width=20)
+        archplot.draw(resnet18, expand="**", fit="none").to_pptx(width=20)
     for s in lines + connectors:
         assert s._element.find(".//{http://schemas.openxmlformats.org/drawingml/2006/main}tailEnd") is not None
 
@@ -316,7 +316,7 @@ def test_pptx_native_shapes_groups_and_connectors(resnet18, tmp_path):
 def test_pptx_renders_with_libreoffice_like_the_svg(tmp_path):
     pytest.importorskip("pptx")
     need("soffice", "pdftoppm")
-    d = archplot.draw(archplot.examples.residual_block(), input_size=(1, 8, 8, 8), direction="LR")
+    d = archplot.draw(archplot.examples.residual_block(), input_size=(1, 8, 8, 8), direction="LR", fit="none")
     path = d.save(tmp_path / "rb.pptx")  # a 13.33 × 7.5 in slide
     subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
                    capture_output=True, check=True, timeout=300)
@@ -374,7 +374,7 @@ def test_cli_writes_every_output_by_extension(googlenet, tmp_path, capsys):
     for name, extra in (("f.tex", ["--standalone", "--width", "column"]), ("f.drawio", ["--depth", "2"]),
                         ("f.pptx", ["--width", "page"]), ("f.svg", ["--editable", "--depth", "2"]),
                         ("f.pdf", ["--width", "3.5"])):
-        depth = [] if "--depth" in extra else ["--depth", "1"]
+        depth = [] if "--depth" in extra else ["--depth", "1", "--fit", "none"]  # one column fits a paper's column
         assert main([str(graph), *depth, "-o", str(tmp_path / name), *extra]) == 0, capsys.readouterr().err
     assert (tmp_path / "f.tex").read_text().startswith("\\documentclass")
     drawio_cells((tmp_path / "f.drawio").read_text(encoding="utf-8"))

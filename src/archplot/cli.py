@@ -31,6 +31,15 @@ subcommands: summary, diff, activations, filters (archplot summary --help)
 FORMATS = (".svg", ".png", ".pdf", ".tex", ".drawio", ".pptx", ".dot", ".gv", ".mmd", ".json", ".html")
 
 
+def _depth(text: str) -> int | str:
+    if text == "all":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'all', not {text!r}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -51,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--trust-pickle", action="store_true",
                    help="allow loading a pickled full model (.pt/.pth); unpickling runs code from the file")
     view = p.add_argument_group("level of detail")
-    view.add_argument("--depth", type=int, help="show modules nested at most this deep (default: fit ~120 nodes)")
+    view.add_argument("--depth", type=_depth, help="show modules nested at most this deep, or 'all' "
+                      "(default: chosen by the picture: ~120 nodes, the main block open once)")
     view.add_argument("--collapse", action="append", metavar="PATTERN", help="collapse matching modules (repeatable)")
     view.add_argument("--expand", action="append", metavar="PATTERN", help="expand matching modules (repeatable)")
     view.add_argument("--focus", metavar="PATH", help="draw only the inside of this module")
@@ -59,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     view.add_argument("--show-trivial", action="store_true", help="keep view/reshape/getitem/dropout nodes")
     look = p.add_argument_group("look")
     look.add_argument("--direction", choices=("TB", "LR"), default="TB", help="top-to-bottom or left-to-right")
+    look.add_argument("--fit", choices=("page", "slide", "column", "none"),
+                      help="wrap a long picture into columns to fit this shape (default: wrap beyond 4:1)")
+    look.add_argument("--max-aspect", type=float, metavar="N", help="wrap a long picture to at most N:1")
     look.add_argument("--theme", choices=("light", "dark", "print"), default="light")
     look.add_argument("--title", help="a title above the diagram")
     look.add_argument("--style", choices=("diagram", "graph", "layered", "lenet"), default="diagram",
@@ -274,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             diagram = archplot.draw(graph, depth=args.depth, collapse=args.collapse, expand=args.expand,
                                     focus=args.focus, fold=not args.no_fold, hide_trivial=not args.show_trivial,
                                     direction=args.direction, theme=args.theme, title=args.title,
-                                    overlay=args.overlay, top_k=args.top_k)
+                                    overlay=args.overlay, top_k=args.top_k, fit=args.fit, max_aspect=args.max_aspect)
         if verbose:
             print(f"archplot: laid out {len(diagram.graph.nodes)} nodes in {time.perf_counter() - t:.2f} s",
                   file=sys.stderr)

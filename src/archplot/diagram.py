@@ -10,10 +10,9 @@ from typing import Any
 from ._bulk import bulk
 from .errors import InputError
 from .graph import Graph
+from .autoview import Measure, auto_view
 from .styles.diagram import DiagramOptions, build
 
-# The default view shows at most this many nodes: deeper modules are collapsed until it fits.
-AUTO_NODES = 120
 MAX_PNG_SIDE = 16384
 MAX_PNG_PIXELS = 120_000_000
 FORMATS = (".svg", ".png", ".pdf", ".tex", ".drawio", ".pptx", ".dot", ".gv", ".mmd", ".json", ".html")
@@ -326,9 +325,11 @@ def _scene_geometry(scene: Any) -> dict[str, Any]:
     return {"width": scene.width, "height": scene.height, "nodes": nodes, "groups": [], "edges": []}
 
 
-def view(graph: Graph, *, depth: int | None = None, expand: Any = None, collapse: Any = None,
-         focus: str | None = None, fold: bool = True, hide_trivial: bool = True, prune: bool = True) -> Graph:
-    """The graph a diagram shows, from the same options as :func:`draw`."""
+def view(graph: Graph, *, depth: int | str | None = None, expand: Any = None, collapse: Any = None,
+         focus: str | None = None, fold: bool = True, hide_trivial: bool = True, prune: bool = True,
+         options: DiagramOptions | None = None) -> Graph:
+    """The graph a diagram shows, from the same options as :func:`draw` (``options``: the looks
+    the automatic level of detail measures its candidate pictures with)."""
     g = graph
     if focus is not None:
         g = g.focus(focus)
@@ -336,10 +337,14 @@ def view(graph: Graph, *, depth: int | None = None, expand: Any = None, collapse
         g = g.hide(trivial=True)
     if prune:
         g = g.prune()
-    if depth is not None:
+    if depth == "all":
+        pass  # every module open
+    elif depth is not None:
+        if isinstance(depth, str):
+            raise InputError(f"depth must be an integer of at least 1 or 'all', not {depth!r}")
         g = g.collapse(depth=depth)
     elif expand != "**":  # expand= opens modules within the automatic level of detail
-        g = _auto_depth(g, fold)
+        g = auto_view(g, fold, _measure(options or DiagramOptions()))
     if collapse is not None:
         g = g.collapse(collapse)
     if expand is not None:
@@ -349,32 +354,23 @@ def view(graph: Graph, *, depth: int | None = None, expand: Any = None, collapse
     return g
 
 
-def _auto_depth(g: Graph, fold: bool) -> Graph:
-    """The deepest level of detail that stays within AUTO_NODES nodes."""
-    def size(v: Graph) -> int:
-        return len((v.fold_repeats() if fold else v).nodes)
-
-    if size(g) <= AUTO_NODES:
-        return g
-    deepest = max((g.scope_depth(s) for s in g.scopes), default=0)
-    best = g.collapse(depth=1)
-    for d in range(2, deepest + 1):
-        candidate = g.collapse(depth=d)
-        if size(candidate) > AUTO_NODES:
-            break
-        best = candidate
-    return best
+def _measure(options: DiagramOptions) -> Measure:
+    def measure(g: Graph) -> tuple[float, float, int]:
+        built = build(g, options)
+        return built.scene.width, built.scene.height, built.stats["crossings"]
+    return measure
 
 
 def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None, dtypes: Any = None,
          device: Any = None, train: bool = False, leaf_modules: Any = (), forward_kwargs: dict | None = None,
-         depth: int | None = None, expand: Any = None, collapse: Any = None, focus: str | None = None,
+         depth: int | str | None = None, expand: Any = None, collapse: Any = None, focus: str | None = None,
          fold: bool | None = None, hide_trivial: bool | None = None, prune: bool | None = None,
          direction: str | None = None, theme: str | None = None, color_map: Any = None,
          show_shapes: bool | None = None, show_params: bool | None = None, show_attrs: bool | None = None,
          legend: bool | None = None, layer_spacing: float | None = None, node_spacing: float | None = None,
          title: str | None = None, style: Any = "diagram", show_activations: bool | None = None,
-         overlay: Any = None, top_k: int | None = None, metrics: Any = None, **style_options: Any) -> Diagram:
+         overlay: Any = None, top_k: int | None = None, metrics: Any = None, fit: str | None = None,
+         max_aspect: float | None = None, **style_options: Any) -> Diagram:
     """Draw a model (traced on ``input_data``/``input_size``) or a :class:`Graph`.
 
     ``style``: "diagram" (the default architecture diagram), or a classic style: "graph"
@@ -385,14 +381,18 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
     take the style's default (the diagram: ``fold``, ``hide_trivial``, ``prune``, ``show_*`` and
     ``legend`` on, ``direction="TB"``, ``theme="light"``).
 
-    Level of detail: ``depth`` (default: the deepest level that keeps the picture within about
-    120 nodes), ``expand``/``collapse`` (module paths or globs), ``focus`` (one module's inside),
+    Level of detail: ``depth`` (default: chosen by the picture it makes: within about 120
+    nodes, no longer than 4:1, the model's main repeated block shown open once; ``"all"``:
+    every module open), ``expand``/``collapse`` (module paths or globs), ``focus`` (one module's inside),
     ``fold`` identical consecutive blocks into one (×N), ``hide_trivial`` shape plumbing,
     ``prune`` computations whose results reach no output. Look: ``direction`` "TB" or "LR",
     ``theme`` "light", "dark" or "print", ``color_map`` ({nn.Conv2d: "#E69F00"}, keys may be
     classes, type names or families; values a colour or {"fill": ..., "outline": ...}),
     ``show_shapes``/``show_params``/``show_attrs``, ``legend``, ``layer_spacing`` and
-    ``node_spacing`` in pixels, ``title``. ``show_activations=True`` puts a thumbnail of each
+    ``node_spacing`` in pixels, ``title``. Page shape: a picture longer than 4:1 wraps into
+    columns (rows when ``direction="LR"``); ``fit="page"``, ``"slide"`` or ``"column"`` wraps
+    it to come closest to that shape, ``max_aspect=N`` to at most N:1, ``fit="none"`` never.
+    ``show_activations=True`` puts a thumbnail of each
     layer's output for ``input_data`` (a tensor or an image path) inside its node. Tracing
     options are those of :func:`archplot.trace`; keyword arguments for ``forward`` go in
     ``forward_kwargs``.
@@ -415,7 +415,7 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
         depth=depth, expand=expand, collapse=collapse, fold=fold, hide_trivial=hide_trivial, prune=prune,
         direction=direction, theme=theme, color_map=color_map, show_shapes=show_shapes, show_params=show_params,
         show_attrs=show_attrs, legend=legend, layer_spacing=layer_spacing, node_spacing=node_spacing, title=title,
-        show_activations=show_activations, overlay=overlay, top_k=top_k)
+        show_activations=show_activations, overlay=overlay, top_k=top_k, fit=fit, max_aspect=max_aspect)
     options = {k: v for k, v in everything.items() if v is not None}
     if isinstance(style, ClassicStyle) or style != "diagram":
         if isinstance(style, ClassicStyle):
@@ -451,9 +451,10 @@ def draw(model_or_graph: Any, input_data: Any = None, *, input_size: Any = None,
         raise InputError("metrics only apply when drawing a model; a Graph holds the metrics it was traced with")
     graph = _graph_for(model_or_graph, input_data, input_size, dtypes, device, train, leaf_modules, forward_kwargs,
                        metrics)
-    with bulk():
-        g = view(graph, focus=focus, **view_options)
     opts = DiagramOptions(**options)
+    opts.check()
+    with bulk():
+        g = view(graph, focus=focus, options=opts, **view_options)
     if show_activations:
         opts.thumbnails = _thumbnails(model_or_graph, input_data, g)
     return Diagram(g, opts)
@@ -539,5 +540,5 @@ def render(model_or_graph: Any, input_shape: Any = None, style: str = "diagram",
     d = draw(model_or_graph, input_data, input_size=input_shape, style=style, **options)
     if scale is None:
         long_side = max(d.scene.width, d.scene.height, 1.0)
-        scale = min(2.0, 4000.0 / long_side)
+        scale = min(2.0, 3999.5 / long_side)  # rounding the size up never passes 4,000
     return d.to_image(scale=scale)

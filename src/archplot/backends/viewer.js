@@ -155,8 +155,17 @@
       if (k === "in") by = 0; else if (k === "out") by = h;
       pos[v] = { x: x[v] + shiftX - width[v] / 2, y: by, w: width[v], h: height[v] };
     }
-    const routes = S.C.map(([a, b, key, path]) => {
-      const so = srcOff[path[0] + "|" + path[1]], dd = dstOff[path[path.length - 2] + "|" + path[path.length - 1]];
+    // the inputs of a node with several arrive at points of their own, in argument order
+    // (layout/routes.py's input_offsets)
+    const incoming = new Map(), spread = new Map();
+    S.C.forEach(([, b], ci) => { if (kind(b) === "n") { if (!incoming.has(b)) incoming.set(b, []); incoming.get(b).push(ci); } });
+    for (const [b, chains] of incoming) {
+      if (chains.length < 2) continue;
+      const gap = Math.min(12, Math.max(pos[b].w - 12, 0) / (chains.length - 1));
+      chains.forEach((ci, i) => spread.set(ci, (i - (chains.length - 1) / 2) * gap));
+    }
+    const routes = S.C.map(([a, b, key, path], ci) => {
+      const so = srcOff[path[0] + "|" + path[1]], dd = dstOff[path[path.length - 2] + "|" + path[path.length - 1]] + (spread.get(ci) || 0);
       const pa = pos[a];
       const start = kind(a) === "in" ? [pa.x, 0] : [pa.x + pa.w / 2 + so, pa.y + pa.h];
       const pts = [start, [start[0], bandBottom[rank[a]] + topPad]];
@@ -188,6 +197,42 @@
   }
 
   function layoutAll() {
+    layoutBoxes();
+    showDepth();
+    showLegend();
+  }
+
+  function showDepth() {
+    // the depth this view shows: the shallowest collapsed module in sight (a view with one
+    // block opened deeper still reads as that depth), or one past the deepest when all is open
+    let shallowest = Infinity, deepest = 0;
+    for (const sid in V.scopes) deepest = Math.max(deepest, V.scopes[sid].depth);
+    for (const sid in L.cnodes) shallowest = Math.min(shallowest, V.scopes[sid].depth);
+    const box = document.getElementById("ap-depth");
+    box.max = String(deepest + 1);
+    box.value = String(shallowest === Infinity ? deepest + 1 : shallowest);
+  }
+
+  function showLegend() {
+    // the entries of the colours in sight, in the static legend's order (an overlay's colour
+    // bar stands in #ap-legend instead while one is shown)
+    const box = document.getElementById("ap-key");
+    const shown = new Set();
+    for (const id in L.nodes) shown.add(V.nodes[id].g);
+    for (const sid in L.cnodes) shown.add(V.scopes[sid].col.g);
+    box.replaceChildren();
+    for (const [label, fill, stroke] of DATA.legend || []) {
+      if (!shown.has(label)) continue;
+      const item = document.createElement("span");
+      const sw = document.createElement("span"); sw.className = "sw";
+      sw.style.background = fill; sw.style.borderColor = stroke;
+      item.append(sw, document.createTextNode(label));
+      box.appendChild(item);
+    }
+    box.hidden = !box.childElementCount || overlay > 0;
+  }
+
+  function layoutBoxes() {
     const state = {};
     for (const sid in V.scopes) state[sid] = scopeState(+sid);
     for (const sid of V.order) {
@@ -289,6 +334,27 @@
     const add = (r) => { for (const c of cellsOf(r)) { if (!grid.has(c)) grid.set(c, []); grid.get(c).push(r); } };
     const hits = (r) => cellsOf(r).some((c) => (grid.get(c) || []).some((o) => r[0] < o[2] && o[0] < r[2] && r[1] < o[3] && o[1] < r[3]));
     for (const m of [L.nodes, L.cnodes]) for (const k in m) { const b = m[k]; add([b.x, b.y, b.x + b.w, b.y + b.h]); }
+    // ... and off the drawn edges, as points along them (sampled as layout/labels.py's _along does)
+    const pcell = 32, pgrid = new Map();
+    const addPoint = (x, y) => { const c = Math.floor(x / pcell) + "," + Math.floor(y / pcell); if (!pgrid.has(c)) pgrid.set(c, []); pgrid.get(c).push([x, y]); };
+    for (const e of L.edges) {
+      const pts = e.pts; if (!pts.length) continue;
+      addPoint(pts[0][0], pts[0][1]);
+      for (let i = 1; i < pts.length; i++) {
+        const [x0, y0] = pts[i - 1], [x1, y1] = pts[i];
+        if (Math.abs(LR ? y0 - y1 : x0 - x1) > 0.5) {
+          for (let k = 1; k <= 8; k++) {
+            const t = k / 8, u = 1 - t;
+            if (!LR) { const my = (y0 + y1) / 2; addPoint(u ** 3 * x0 + 3 * u * u * t * x0 + 3 * u * t * t * x1 + t ** 3 * x1, u ** 3 * y0 + 3 * u * u * t * my + 3 * u * t * t * my + t ** 3 * y1); }
+            else { const mx = (x0 + x1) / 2; addPoint(u ** 3 * x0 + 3 * u * u * t * mx + 3 * u * t * t * mx + t ** 3 * x1, u ** 3 * y0 + 3 * u * u * t * y0 + 3 * u * t * t * y1 + t ** 3 * y1); }
+          }
+        } else {
+          const n = Math.max(1, Math.floor(Math.abs(LR ? x1 - x0 : y1 - y0) / 16));
+          for (let k = 1; k <= n; k++) addPoint(x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n);
+        }
+      }
+    }
+    const holds = (r) => { for (let i = Math.floor(r[0] / pcell); i <= Math.floor(r[2] / pcell); i++) for (let j = Math.floor(r[1] / pcell); j <= Math.floor(r[3] / pcell); j++) for (const [x, y] of pgrid.get(i + "," + j) || []) if (r[0] < x && x < r[2] && r[1] < y && y < r[3]) return true; return false; };
     ctx.font = C.edge_label + "px " + FONT;
     const step = C.edge_label + 2;
     for (const a of at.values()) {
@@ -302,7 +368,7 @@
         const left = [x - 5, y + C.edge_label + 3, step, [x - 5 - wide, y + 3, x - 5, y + 3 + tall]];
         sides = a.bends.size === 1 && a.bends.has(1) ? [left, right] : [right, left];
       }
-      const [tx, ty, dy, rect] = sides.find((sd) => !hits(sd[3])) || sides[0];
+      const [tx, ty, dy, rect] = sides.find((sd) => !hits(sd[3]) && !holds(sd[3])) || sides.find((sd) => !hits(sd[3])) || sides[0];
       add(rect);
       const anchor = !LR && tx < x ? "end" : "start";
       a.texts.forEach((text, i) => out.push({ x: tx, y: ty + i * dy, text, anchor }));
@@ -371,7 +437,7 @@
     cur = c;
     const rel = related();
     const dim = (id) => rel && !rel.has(id);
-    const matched = new Set(matches.map((m) => m.token));
+    const matched = new Set(matches.map(shownAs));
     if (DATA.title) { c.font = "bold 14px " + FONT; c.fillStyle = T.text; c.textAlign = "left"; c.fillText(DATA.title, C.margin, C.margin + 14); }
     const depthOf = (sid) => { let d = 0, s = V.scopes[sid].parent; while (s !== null && s !== undefined) { d++; s = V.scopes[s].parent; } return d; };
     const order = Object.keys(L.groups).map(Number).sort((a, b) => depthOf(a) - depthOf(b) || a - b);
@@ -433,7 +499,7 @@
   }
 
   function screenOf(token) {
-    const b = token[0] === "n" ? L.nodes[+token.slice(1)] : (L.cnodes[+token.slice(1)] || L.groups[+token.slice(1)]);
+    const b = boxOf(token);
     if (!b) return null;
     const rect = canvas.getBoundingClientRect();  // page coordinates
     return [rect.left + b.x * zoom + panX, rect.top + b.y * zoom + panY];
@@ -460,9 +526,18 @@
   }
 
   function fit() {
+    // after a search, frame the matches in sight (a collapsed module stands for those inside it)
     const cw = canvas.clientWidth, ch = canvas.clientHeight;
-    zoom = Math.min(cw / L.width, ch / L.height, 2);
-    panX = (cw - L.width * zoom) / 2; panY = Math.max(0, (ch - L.height * zoom) / 2);
+    let x0 = 0, y0 = 0, x1 = L.width, y1 = L.height;
+    const boxes = matches.map((m) => boxOf(shownAs(m))).filter((b) => b);
+    if (boxes.length) {
+      const pad = 40;
+      x0 = Math.min(...boxes.map((b) => b.x)) - pad; y0 = Math.min(...boxes.map((b) => b.y)) - pad;
+      x1 = Math.max(...boxes.map((b) => b.x + b.w)) + pad; y1 = Math.max(...boxes.map((b) => b.y + b.h)) + pad;
+    }
+    zoom = Math.min(cw / (x1 - x0), ch / (y1 - y0), 2);
+    panX = (cw - (x1 + x0) * zoom) / 2;
+    panY = boxes.length ? (ch - (y1 + y0) * zoom) / 2 : Math.max(0, (ch - L.height * zoom) / 2);
     draw();
   }
 
@@ -511,7 +586,21 @@
     }
   }
 
+  function boxOf(token) {
+    return token[0] === "n" ? L.nodes[+token.slice(1)] : (L.cnodes[+token.slice(1)] || L.groups[+token.slice(1)]);
+  }
+
+  function shownAs(m) {
+    // what is drawn for a match: itself, or the outermost collapsed module around it
+    const chain = [];
+    for (let s = m.scope; s !== null && s !== undefined; s = V.scopes[s].parent) chain.push(s);
+    for (const a of chain.reverse()) if (collapsed.has(a) && a !== V.root) return "s" + a;
+    return m.token;
+  }
+
   function search(text) {
+    // highlights what matches, or the collapsed module that holds it, without opening anything;
+    // enter (or ‹ ›) goes to each match in turn, opening only the modules around that one
     matches = []; matchIndex = -1;
     const status = document.getElementById("ap-count");
     if (!text) { status.textContent = ""; draw(); return; }
@@ -526,23 +615,20 @@
       const s = V.scopes[sid];
       if (+sid !== V.root && (rx.test(s.path) || rx.test(s.type))) matches.push({ token: "s" + sid, scope: s.parent });
     }
-    // reveal: open every box around a match
-    for (const m of matches) {
-      let s = m.scope;
-      const chain = [];
-      while (s !== null && s !== undefined) { chain.push(s); s = V.scopes[s].parent; }
-      for (const a of chain.reverse()) if (collapsed.has(a)) expandScope(a);
-    }
-    layoutAll();
-    status.textContent = matches.length ? "0/" + matches.length : "no match";
-    if (matches.length) step(1); else draw();
+    status.textContent = matches.length ? matches.length + (matches.length === 1 ? " match" : " matches") : "no match";
+    draw();
   }
 
   function step(d) {
     if (!matches.length) return;
     matchIndex = (matchIndex + d + matches.length) % matches.length;
-    const tok = matches[matchIndex].token;
-    const b = tok[0] === "n" ? L.nodes[+tok.slice(1)] : (L.cnodes[+tok.slice(1)] || L.groups[+tok.slice(1)]);
+    const m = matches[matchIndex], tok = m.token;
+    const chain = [];
+    for (let s = m.scope; s !== null && s !== undefined; s = V.scopes[s].parent) chain.push(s);
+    let opened = false;
+    for (const a of chain.reverse()) if (collapsed.has(a) && a !== V.root) { expandScope(a); opened = true; }
+    if (opened) layoutAll();
+    const b = boxOf(tok);
     document.getElementById("ap-count").textContent = (matchIndex + 1) + "/" + matches.length;
     if (b) {
       zoom = Math.max(zoom, 0.8);
@@ -728,7 +814,9 @@
 
   // a small API for scripts and tests
   window.archplot = {
-    state: () => ({ collapsed: [...collapsed].sort((a, b) => a - b), nodes: Object.keys(L.nodes).length, boxes: Object.keys(L.groups).length, collapsedNodes: Object.keys(L.cnodes).length, edges: L.edges.length, zoom, matches: matches.length }),
+    state: () => ({ collapsed: [...collapsed].sort((a, b) => a - b), nodes: Object.keys(L.nodes).length, boxes: Object.keys(L.groups).length, collapsedNodes: Object.keys(L.cnodes).length, edges: L.edges.length, zoom, matches: matches.length,
+      depth: +document.getElementById("ap-depth").value, legend: [...document.querySelectorAll("#ap-key > span")].map((e) => e.textContent),
+      highlighted: [...new Set(matches.map(shownAs))], view: { x0: -panX / zoom, y0: -panY / zoom, x1: (canvas.clientWidth - panX) / zoom, y1: (canvas.clientHeight - panY) / zoom } }),
     geometry: () => ({ width: L.width, height: L.height,
       nodes: Object.entries(L.nodes).map(([id, b]) => ({ id: +id, x: b.x, y: b.y, width: b.w, height: b.h })),
       collapsed: Object.entries(L.cnodes).map(([sid, b]) => ({ scope: +sid, x: b.x, y: b.y, width: b.w, height: b.h })),

@@ -7,7 +7,7 @@ one point: one label per distinct text there, stacked. The viewer's JS applies t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Hashable
+from typing import Hashable, Iterator
 
 from .spec import Box, Point
 
@@ -46,6 +46,10 @@ def place_labels(edges: list[tuple[int, int, Hashable]], routes: list[list[Point
     occupied = _Occupancy()
     for b in nodes.values():
         occupied.add((b.x, b.y, b.x + b.w, b.y + b.h))
+    crossed = _Occupancy(32.0)  # the drawn edges, as points along them
+    for pts in routes:
+        for x, y in _along(pts, lr):
+            crossed.add((x, y, x, y))
     step = size + 2
     slots = []
     for (x0, y0), texts in at_point.items():
@@ -58,10 +62,40 @@ def place_labels(edges: list[tuple[int, int, Hashable]], routes: list[list[Point
             right = (x0 + 5, y0 + size + 3, step, (x0 + 5, y0 + 3, x0 + 5 + wide, y0 + 3 + tall))
             left = (x0 - 5, y0 + size + 3, step, (x0 - 5 - wide, y0 + 3, x0 - 5, y0 + 3 + tall))
             sides = [left, right] if bends.get((x0, y0)) == {1} else [right, left]
-        tx, ty, dy, rect = next((side for side in sides if not occupied.hits(side[3])), sides[0])
+        # the first side clear of nodes, labels and edges; else clear of nodes and labels
+        tx, ty, dy, rect = next((side for side in sides if not occupied.hits(side[3]) and not crossed.holds(side[3])),
+                                next((side for side in sides if not occupied.hits(side[3])), sides[0]))
         occupied.add(rect)
         slots.append(LabelSlot(source[(x0, y0)], tx, ty, dy, "end" if (not lr and tx < x0) else "start", texts))
     return slots
+
+
+STEPS = 8  # points per curved piece when an edge is sampled (the viewer's JS samples the same way)
+
+
+def _along(pts: list[Point], lr: bool) -> list[Point]:
+    """Points along a route as drawn: straight pieces, and S-curves where a piece changes x
+    (top to bottom; y left to right), with tangents along the flow at both ends."""
+    out = list(pts[:1])
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if abs(x0 - x1 if not lr else y0 - y1) > 0.5:
+            out.extend(_bezier((x0, y0), (x1, y1), k / STEPS, lr) for k in range(1, STEPS + 1))
+        else:
+            n = max(1, int(abs(y1 - y0 if not lr else x1 - x0) // 16))
+            out.extend((x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n) for k in range(1, n + 1))
+    return out
+
+
+def _bezier(p0: Point, p1: Point, t: float, lr: bool) -> Point:
+    (x0, y0), (x1, y1) = p0, p1
+    u = 1 - t
+    if not lr:  # control points (x0, mid y) and (x1, mid y)
+        my = (y0 + y1) / 2
+        return (u ** 3 * x0 + 3 * u * u * t * x0 + 3 * u * t * t * x1 + t ** 3 * x1,
+                u ** 3 * y0 + 3 * u * u * t * my + 3 * u * t * t * my + t ** 3 * y1)
+    mx = (x0 + x1) / 2
+    return (u ** 3 * x0 + 3 * u * u * t * mx + 3 * u * t * t * mx + t ** 3 * x1,
+            u ** 3 * y0 + 3 * u * u * t * y0 + 3 * u * t * t * y1 + t ** 3 * y1)
 
 
 class _Occupancy:
@@ -81,12 +115,16 @@ class _Occupancy:
                 else:
                     found.append(r)
 
-    def hits(self, r: tuple[float, float, float, float]) -> bool:
+    def _near(self, r: tuple[float, float, float, float]) -> Iterator[tuple[float, float, float, float]]:
+        """The rectangles in the cells ``r`` touches."""
         c, cells = self.cell, self.cells
-        x0, y0, x1, y1 = r
-        for i in range(int(x0 // c), int(x1 // c) + 1):
-            for j in range(int(y0 // c), int(y1 // c) + 1):
-                for o in cells.get((i, j), ()):
-                    if x0 < o[2] and o[0] < x1 and y0 < o[3] and o[1] < y1:
-                        return True
-        return False
+        for i in range(int(r[0] // c), int(r[2] // c) + 1):
+            for j in range(int(r[1] // c), int(r[3] // c) + 1):
+                yield from cells.get((i, j), ())
+
+    def holds(self, r: tuple[float, float, float, float]) -> bool:
+        """Whether a point (added as a zero-size rectangle) lies strictly inside ``r``."""
+        return any(r[0] < o[0] < r[2] and r[1] < o[1] < r[3] for o in self._near(r))
+
+    def hits(self, r: tuple[float, float, float, float]) -> bool:
+        return any(r[0] < o[2] and o[0] < r[2] and r[1] < o[3] and o[1] < r[3] for o in self._near(r))

@@ -24,6 +24,7 @@ from .plan import plan
 from .positions import place
 from .routes import box_routes, join_routes, port_offsets
 from .spec import NODE, Box, LayoutSpec, Local, Plan, Point
+from .wrap import Laid, wrap
 
 
 class Picture:
@@ -32,10 +33,13 @@ class Picture:
     re-runs the coordinate step from. Made on first use: the viewer needs only the plan.
 
     ``spec`` is in picture orientation; ``lr`` lays it out left to right; ``at`` is where the
-    top left corner goes."""
+    top left corner goes. A picture longer than ``max_aspect`` : 1 wraps into columns (rows,
+    left to right); ``target`` (width / height) wraps it to come closest to that shape."""
 
-    def __init__(self, spec: LayoutSpec, lr: bool = False, at: Point = (0.0, 0.0)) -> None:
+    def __init__(self, spec: LayoutSpec, lr: bool = False, at: Point = (0.0, 0.0), *,
+                 max_aspect: float | None = None, target: float | None = None) -> None:
         self.spec, self.lr, self.at = spec, lr, at
+        self.max_aspect, self.target = max_aspect, target
 
     @cached_property
     def plan(self) -> Plan:
@@ -46,14 +50,18 @@ class Picture:
         return sum(bp.structure.crossings for bp in self.plan.boxes.values())
 
     @cached_property
-    def _laid(self) -> tuple[float, float, dict[int, Box], dict[int, Box], list[list[Point]]]:
+    def _laid(self) -> Laid:
         if not self.lr:
-            return _coordinates(self.plan, self.spec, self.at)
+            return wrap((*_coordinates(self.plan, self.spec, self.at), {}), self.spec, self.at, self.max_aspect,
+                        self.target)
         spec = replace(self.spec, node_size={nid: (h, w) for nid, (w, h) in self.spec.node_size.items()})
-        w, h, nodes, groups, routes = _coordinates(self.plan, spec, (self.at[1], self.at[0]))
-        return (h, w, {nid: Box(b.y, b.x, b.h, b.w) for nid, b in nodes.items()},
-                {sid: Box(b.y, b.x, b.h, b.w) for sid, b in groups.items()},
-                [[(y, x) for x, y in pts] for pts in routes])
+        at = (self.at[1], self.at[0])
+        w, h, nodes, groups, routes, pieces = wrap((*_coordinates(self.plan, spec, at), {}), spec, at,
+                                                   self.max_aspect, 1 / self.target if self.target else None)
+        flip = lambda b: Box(b.y, b.x, b.h, b.w)  # noqa: E731
+        return (h, w, {nid: flip(b) for nid, b in nodes.items()}, {sid: flip(b) for sid, b in groups.items()},
+                [[(y, x) for x, y in pts] for pts in routes],
+                {sid: [flip(b) for b in bs] for sid, bs in pieces.items()})
 
     @property
     def width(self) -> float:
@@ -71,6 +79,11 @@ class Picture:
     def groups(self) -> dict[int, Box]:
         """The module boxes, by scope id."""
         return self._laid[3]
+
+    @property
+    def pieces(self) -> dict[int, list[Box]]:
+        """Module boxes wrapped across columns: the pieces after the first (which is in ``groups``)."""
+        return self._laid[5]
 
     @property
     def routes(self) -> list[list[Point]]:

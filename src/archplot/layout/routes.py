@@ -5,14 +5,15 @@ node, so no edge can pass through a node. An edge between boxes is joined from i
 from __future__ import annotations
 
 from .positions import Placed
-from .spec import IN, OUT, BoxPlan, Local, Plan, Point, Structure
+from .spec import IN, NODE, OUT, BoxPlan, Local, Plan, Point, Structure
 
 
 def box_routes(st: Structure, placed: Placed, src_off: list[float], dst_off: list[float]) -> list[list[Point]]:
     """A route per local edge of one box, in the box's frame."""
     kind, rank, boxes = st.kind, st.rank, placed.boxes
+    spread = input_offsets(st, [bx[2] if bx else 0.0 for bx in boxes])
     routes: list[list[Point]] = []
-    for a, b, _, path in st.chains:
+    for ci, (a, b, _, path) in enumerate(st.chains):
         ba, bb = boxes[a], boxes[b]
         if kind[a] == IN:
             start = (ba[0], 0.0)
@@ -27,7 +28,7 @@ def box_routes(st: Structure, placed: Placed, src_off: list[float], dst_off: lis
         if kind[b] == OUT:
             pts.append((bb[0], placed.h))
         else:
-            ex = bb[0] + bb[2] / 2 + dst_off[_seg_of(st, path[-2], path[-1])]
+            ex = bb[0] + bb[2] / 2 + dst_off[_seg_of(st, path[-2], path[-1])] + spread.get(ci, 0.0)
             pts.append((ex, placed.band_top[rank[b]]))
             pts.append((ex, bb[1]))
         route = [pts[0]]
@@ -36,6 +37,27 @@ def box_routes(st: Structure, placed: Placed, src_off: list[float], dst_off: lis
                 route.append(q)
         routes.append(route)
     return routes
+
+
+INPUT_GAP = 12.0  # between the points where the inputs of one node arrive
+INPUT_PAD = 6.0  # kept free at either end of the node's top
+
+
+def input_offsets(st: Structure, widths: list[float]) -> dict[int, float]:
+    """Chain index -> how far right of its target node's centre it arrives: the inputs of a
+    node with several arrive at points of their own along its top, in argument order (the
+    order of the edges), so they can be counted and told apart. The viewer's JS does the same."""
+    incoming: dict[int, list[int]] = {}
+    for ci, (_, b, _, _) in enumerate(st.chains):
+        if st.kind[b] == NODE:
+            incoming.setdefault(b, []).append(ci)
+    out: dict[int, float] = {}
+    for b, chains in incoming.items():
+        if len(chains) > 1:
+            gap = min(INPUT_GAP, max(widths[b] - 2 * INPUT_PAD, 0.0) / (len(chains) - 1))
+            for i, ci in enumerate(chains):
+                out[ci] = (i - (len(chains) - 1) / 2) * gap
+    return out
 
 
 def join_routes(p: Plan, locals_: dict[int, Local], origin: dict[int, Point]) -> list[list[Point]]:

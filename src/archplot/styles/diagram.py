@@ -11,14 +11,15 @@ from typing import Any, Callable, Hashable
 
 from ..errors import InputError
 from ..graph import Graph, Node
+from ..transforms.view import Beside, origin_of
 from ..layout import LayoutSpec, Picture
 from ..backends.scene import Group, Path, Polygon, Rect, Scene, Text
 from ..backends.scene import Image as SceneImage
 from ..backends.text import text_width
 from .labels import attr_summary, family, human, shape_text
 from .status import apply_status, scope_status_text, status_legend, status_lines
-from .theme import (BLOCK_COLORS, FAMILIES, FAMILY_LABELS, Theme, color_map_lookup, get_theme, luminance, mix,
-                    parse_color)
+from .theme import (FAMILIES, FAMILY_LABELS, GRAY, MODULE_COLORS, Theme, color_map_lookup, get_theme, luminance,
+                    mix, parse_color, print_grays)
 
 TITLE = 12.0
 DETAIL = 10.5
@@ -44,8 +45,16 @@ class DiagramOptions:
     overlay: Any = None  # colour nodes by a number: a metric name, {module: number} or a function
     top_k: int | None = None  # with an overlay: colour only the k largest values, grey the rest
     overlays: list[Any] | None = None  # the interactive view's switch: every overlay asked for
+    fit: str | None = None  # "page", "slide", "column", "none"; None: wrap beyond MAX_ASPECT
+    max_aspect: float | None = None
 
     def check(self) -> None:
+        if self.fit is not None and self.fit not in FITS and self.fit != "none":
+            raise InputError(f"fit must be one of {', '.join(map(repr, FITS))} or 'none', not {self.fit!r}")
+        if self.max_aspect is not None and (not isinstance(self.max_aspect, (int, float)) or
+                                            isinstance(self.max_aspect, bool) or self.max_aspect < 1):
+            raise InputError(f"max_aspect must be a number of at least 1 (long side over short), "
+                             f"not {self.max_aspect!r}")
         if self.direction not in ("TB", "LR"):
             raise InputError(f"direction must be 'TB' (top to bottom) or 'LR' (left to right), not {self.direction!r}")
         get_theme(self.theme)
@@ -56,6 +65,18 @@ class DiagramOptions:
 
 
 THUMB = 56.0
+# Page shapes (width / height) that fit= wraps a long picture to come closest to.
+FITS = {"page": 8.5 / 11, "slide": 16 / 9, "column": 3.5 / 9}
+AUTO_MAX_ASPECT = 4.0  # without fit= or max_aspect=, longer pictures wrap
+
+
+def _wrapping(opts: "DiagramOptions") -> dict[str, float | None]:
+    if opts.fit == "none":
+        return {"max_aspect": None, "target": None}
+    if opts.fit is not None:
+        return {"max_aspect": None, "target": FITS[opts.fit]}
+    return {"max_aspect": opts.max_aspect or AUTO_MAX_ASPECT, "target": None}
+
 
 
 @dataclass
@@ -152,11 +173,12 @@ def _look(n: Node, g: Graph, opts: DiagramOptions, theme: Theme) -> _NodeLook:
         tooltip.append(f"{k}={v}")
     base, fill, outline = _color_override(opts.color_map, n, fam)
     if base is None:
-        if fam == "module" and n.structure:
-            base = BLOCK_COLORS[int(n.structure[:8], 16) % len(BLOCK_COLORS)]
+        if fam == "module":
+            base = module_colors(g).get(n.type, FAMILIES["module"])
         else:
             base = FAMILIES.get(fam, FAMILIES["other"])
-    f, s, t = theme.node_colors(base, fam)
+    gray = _print_grays(g).get(color_class(n)) if theme.name == "print" else None
+    f, s, t = theme.node_colors(base, fam, gray)
     if fill is not None:
         f = fill
         t = "#000000" if _light(fill) else "#ffffff"
@@ -179,6 +201,44 @@ def _look(n: Node, g: Graph, opts: DiagramOptions, theme: Theme) -> _NodeLook:
         look.h += THUMB + 4
         look.w = max(look.w, THUMB + 20)
     return look
+
+
+def color_class(n: Node) -> str:
+    """What a node's colour tells: its op family, or for a collapsed module its type."""
+    fam = family(n)
+    return f"module:{n.type}" if fam == "module" else fam
+
+
+_MODULE_COLORS: Beside[dict[str, str]] = Beside()
+_PRINT_GRAYS: Beside[dict[str, float]] = Beside()
+
+
+def module_colors(g: Graph) -> dict[str, str]:
+    """Module type -> colour, the types taking the palette in the order they were first called
+    (the same in every view of one trace, the interactive one included)."""
+    origin = origin_of(g)
+    colors = _MODULE_COLORS.get(origin)
+    if colors is None:
+        types: list[str] = []
+        for sid in sorted(origin.scopes):
+            module = origin.modules.get(origin.scopes[sid].path)
+            if sid and module is not None and module.type not in types:
+                types.append(module.type)
+        colors = {t: MODULE_COLORS[i % len(MODULE_COLORS)] for i, t in enumerate(types)}
+        _MODULE_COLORS.put(origin, colors)
+    return colors
+
+
+def _print_grays(g: Graph) -> dict[str, float]:
+    """For print: the colour classes this picture shows, spread evenly in lightness, darkest
+    first in the order of their usual grey (linear layers dark, elementwise ops light)."""
+    grays = _PRINT_GRAYS.get(g)
+    if grays is None:
+        classes = {color_class(n) for n in g.nodes.values() if n.kind not in ("input", "output")}
+        order = sorted(classes, key=lambda c: (GRAY.get(c.split(":")[0], 0.85), c))
+        grays = print_grays(order) if order else {}
+        _PRINT_GRAYS.put(g, grays)
+    return grays
 
 
 def _light(color: str) -> bool:
@@ -304,7 +364,8 @@ def prepare(g: Graph, opts: DiagramOptions) -> Prepared:
         node_gap=node_gap, rank_gap=rank_gap,
     )
     title_h = (TITLE + 14) if opts.title else 0.0
-    return Prepared(g, opts, theme, looks, label, titles, Picture(spec, lr, (MARGIN, MARGIN + title_h)), scale)
+    return Prepared(g, opts, theme, looks, label, titles, Picture(spec, lr, (MARGIN, MARGIN + title_h),
+                                                                  **_wrapping(opts)), scale)
 
 
 def _overlay(g: Graph, opts: DiagramOptions, theme: Theme, looks: dict[int, _NodeLook]) -> Any:
@@ -348,8 +409,9 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
             for k in (2, 1):
                 parts.append(Rect(b.x + k * FOLD_OFFSET, b.y + k * FOLD_OFFSET, b.w, b.h, fill, theme.group_stroke,
                                   1.0, rx=8.0))
-        parts.append(Rect(b.x, b.y, b.w, b.h, fill, theme.dynamic if dyn else theme.group_stroke,
-                          1.2 if dyn else 1.0, rx=8.0, dash=(6.0, 3.0) if dyn else None))
+        for piece in [b, *pic.pieces.get(sid, [])]:  # a box wrapped across columns comes in pieces
+            parts.append(Rect(piece.x, piece.y, piece.w, piece.h, fill, theme.dynamic if dyn else theme.group_stroke,
+                              1.2 if dyn else 1.0, rx=8.0, dash=(6.0, 3.0) if dyn else None))
         items.append(Group(parts, data={"scope": sid, "path": s.path}, tooltip=titles[sid]))
         owners.append(sid)
         # Titles go on top of the edges that enter the box, on a halo of the box's colour.
@@ -361,7 +423,7 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
         if len(pts) < 2:
             continue
         head = _arrow_head(pts, lr)
-        items.append(Group([Path(_shorten(pts, 5.0), theme.edge, 1.1, curve="h" if lr else "v"),
+        items.append(Group([Path(_shorten(pts, 5.0, lr), theme.edge, 1.1, curve="h" if lr else "v"),
                             Polygon(head, theme.edge, None)],
                            data={"source": e.source, "target": e.target}))
         owners.append(_common(chain[g.nodes[e.source].scope], chain[g.nodes[e.target].scope]))
@@ -402,13 +464,7 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
         items.extend(items_l)
         content_w = max(content_w, legend_w + 2 * MARGIN)
     elif opts.legend:
-        present = []
-        for lk in looks.values():
-            if lk.family not in ("input", "output") and lk.family not in present:
-                present.append(lk.family)
-        order = list(FAMILIES)
-        present.sort(key=lambda f: order.index(f) if f in order else len(order))
-        entries = [(FAMILY_LABELS.get(f, f), theme.node_colors(FAMILIES.get(f, FAMILIES["other"]), f)) for f in present]
+        entries = _legend_entries(g, looks)
         diff_entries, extra = status_legend(g, theme)
         entries = diff_entries or entries
         if any(n.repeat > 1 for n in g.nodes.values()) or any(s.repeat > 1 for s in g.scopes.values()):
@@ -435,7 +491,10 @@ def build(g: Graph, opts: DiagramOptions) -> Built:
             "nodes": [{"id": nid, "x": round(b.x, 1), "y": round(b.y, 1), "width": round(b.w, 1),
                        "height": round(b.h, 1)} for nid, b in nodes.items()],
             "groups": [{"path": g.scopes[sid].path, "scope": sid, "x": round(b.x, 1), "y": round(b.y, 1),
-                        "width": round(b.w, 1), "height": round(b.h, 1)} for sid, b in groups.items()],
+                        "width": round(b.w, 1), "height": round(b.h, 1),
+                        **({"pieces": [{"x": round(q.x, 1), "y": round(q.y, 1), "width": round(q.w, 1),
+                                        "height": round(q.h, 1)} for q in pic.pieces[sid]]} if sid in pic.pieces else {})}
+                       for sid, b in groups.items()],
             "edges": [{"source": e.source, "target": e.target, "points": [[round(x, 1), round(y, 1)] for x, y in pts]}
                       for e, pts in zip(g.edges, routes)],
         }
@@ -453,13 +512,14 @@ def _common(a: list[int], b: list[int]) -> int | None:
     return common
 
 
-def _shorten(pts: list[tuple[float, float]], by: float) -> list[tuple[float, float]]:
+def _shorten(pts: list[tuple[float, float]], by: float, lr: bool) -> list[tuple[float, float]]:
+    """The route ending ``by`` before its last point, back along the flow (down the picture, or
+    right): every curve ends with a tangent along the flow, so the drawn line meets the arrowhead
+    on its axis, not beside it as cutting along a slanted last piece would."""
     (x0, y0), (x1, y1) = pts[-2], pts[-1]
-    dx, dy = x1 - x0, y1 - y0
-    length = (dx * dx + dy * dy) ** 0.5
-    if length <= by:
+    if (x1 - x0 if lr else y1 - y0) <= by:
         return pts
-    return pts[:-1] + [(x1 - dx / length * by, y1 - dy / length * by)]
+    return pts[:-1] + [(x1 - by, y1) if lr else (x1, y1 - by)]
 
 
 def _arrow_head(pts: list[tuple[float, float]], lr: bool) -> list[tuple[float, float]]:
@@ -467,6 +527,32 @@ def _arrow_head(pts: list[tuple[float, float]], lr: bool) -> list[tuple[float, f
     if lr:  # the last piece of every route is horizontal (curves end with horizontal tangents)
         return [(x, y), (x - 7, y - 3.5), (x - 7, y + 3.5)]
     return [(x, y), (x - 3.5, y - 7), (x + 3.5, y - 7)]
+
+
+def _legend_entries(g: Graph, looks: dict[int, _NodeLook]) -> list[tuple[str, tuple[str, str, str]]]:
+    """One entry per op family shown, then one per collapsed module type shown (``▸ Bottleneck``),
+    each with the colours its nodes are drawn in."""
+    seen: dict[str, tuple[str, str, str]] = {}
+    for nid, lk in looks.items():
+        label = legend_label(g.nodes[nid])
+        if label is not None:
+            seen.setdefault(label, (lk.fill, lk.stroke, lk.text))
+    return [(label, seen[label]) for label in legend_order(seen)]
+
+
+def legend_label(n: Node) -> str | None:
+    """The legend entry that explains a node's colour (None for inputs and outputs)."""
+    if n.kind in ("input", "output"):
+        return None
+    c = color_class(n)
+    return "▸ " + c.split(":", 1)[1] if c.startswith("module:") else FAMILY_LABELS.get(c, c)
+
+
+def legend_order(labels: Any) -> list[str]:
+    """Op families in their usual order, then module types in the order given."""
+    order = [FAMILY_LABELS[f] for f in FAMILIES]
+    families = sorted((x for x in labels if x in order), key=order.index)
+    return families + [x for x in labels if x not in order]
 
 
 def _legend(entries: list[tuple[str, tuple[str, str, str]]], extra: list[str], x0: float, y0: float,

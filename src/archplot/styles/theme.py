@@ -29,10 +29,14 @@ FAMILY_LABELS = {
     "convolution": "convolution", "linear": "linear / matmul", "normalization": "normalization",
     "activation": "activation", "attention": "attention", "pooling": "pooling / resampling",
     "embedding": "embedding", "recurrent": "recurrent", "elementwise": "elementwise",
-    "shape": "shape", "dropout": "dropout", "module": "collapsed module (one colour per structure)", "other": "other",
+    "shape": "shape", "dropout": "dropout", "module": "collapsed module", "other": "other",
 }
-# Identical blocks share a colour: picked from this (Paul Tol's muted) palette by structure.
-BLOCK_COLORS = ["#332288", "#117733", "#44AA99", "#88CCEE", "#DDCC77", "#CC6677", "#AA4499", "#882255"]
+# Collapsed modules: one colour per module type, taken in turn in the order the types were first
+# called. Chosen (greedily, from Paul Tol's palettes and a few darker tones) to stay apart from
+# the op-family fills and from each other, also for deuteranopes and protanopes: the first six
+# differ from every family fill and from each other by ΔE ≥ 12 in CIELAB, the rest by ≥ 8.
+MODULE_COLORS = ["#332288", "#AAAA00", "#A04000", "#663333", "#222255", "#4477AA", "#EE7733", "#666633",
+                 "#EE6677", "#BBCC33"]
 # Print: families told apart by lightness alone.
 GRAY = {"convolution": 0.55, "linear": 0.35, "normalization": 0.8, "activation": 0.9, "attention": 0.45,
         "pooling": 0.65, "embedding": 0.75, "recurrent": 0.4, "elementwise": 0.95, "shape": 1.0,
@@ -86,29 +90,46 @@ class Theme:
     group_stroke: str
     dynamic: str
     tint: float  # how far a family colour is moved toward the background for a node's fill
+    module_tint: float  # the same for collapsed modules: stronger, so they stand apart from ops
 
-    def node_colors(self, base: str, family: str) -> tuple[str, str, str]:
-        """(fill, stroke, text) for a node whose family colour is ``base``."""
-        return _node_colors(self, base, family)
+    def node_colors(self, base: str, family: str, gray: float | None = None) -> tuple[str, str, str]:
+        """(fill, stroke, text) for a node whose family colour is ``base``; in print, ``gray``
+        (0 black .. 1 white) replaces the family's grey level."""
+        return _node_colors(self, base, family, gray)
 
 
 @lru_cache(maxsize=256)
-def _node_colors(theme: "Theme", base: str, family: str) -> tuple[str, str, str]:
+def _node_colors(theme: "Theme", base: str, family: str, gray: float | None) -> tuple[str, str, str]:
     if theme.name == "print":
-        level = GRAY.get(family, 0.85)
-        gray = "#" + f"{round(255 * level):02x}" * 3
-        return gray, "#000000", "#000000" if level > 0.5 else "#ffffff"
-    fill = mix(base, theme.background, theme.tint)
+        level = gray if gray is not None else GRAY.get(family, 0.85)
+        fill = "#" + f"{round(255 * level):02x}" * 3
+        return fill, "#000000", "#000000" if level > 0.5 else "#ffffff"
+    fill = mix(base, theme.background, theme.module_tint if family == "module" else theme.tint)
     stroke = mix(base, "#000000", 0.15) if theme.name == "light" else base
     text = "#000000" if luminance(fill) > 0.45 else "#ffffff"
     return fill, stroke, text
 
 
 THEMES = {
-    "light": Theme("light", "#ffffff", "#1b1b1f", "#5c5f66", "#4a4d55", ("#f6f7f9", "#eceef2"), "#c3c7cf", "#D55E00", 0.72),
-    "dark": Theme("dark", "#1c1d21", "#e9eaee", "#a7abb5", "#b7bbc4", ("#26282d", "#2f3238"), "#4a4e57", "#ff8a3d", 0.62),
-    "print": Theme("print", "#ffffff", "#000000", "#333333", "#000000", ("#ffffff", "#f2f2f2"), "#000000", "#000000", 0.0),
+    "light": Theme("light", "#ffffff", "#1b1b1f", "#5c5f66", "#4a4d55", ("#f6f7f9", "#eceef2"), "#c3c7cf", "#D55E00", 0.72, 0.45),
+    "dark": Theme("dark", "#1c1d21", "#e9eaee", "#a7abb5", "#b7bbc4", ("#26282d", "#2f3238"), "#4a4e57", "#ff8a3d", 0.62, 0.4),
+    "print": Theme("print", "#ffffff", "#000000", "#333333", "#000000", ("#ffffff", "#f2f2f2"), "#000000", "#000000", 0.0, 0.0),
 }
+
+
+def gray_for_lightness(lightness: float) -> float:
+    """The grey level (0 black .. 1 white, in sRGB) of a CIELAB lightness L* (0..100)."""
+    y = ((lightness + 16) / 116) ** 3 if lightness > 8 else lightness / 903.3
+    return 12.92 * y if y <= 0.0031308 else 1.055 * y ** (1 / 2.4) - 0.055
+
+
+def print_grays(classes: "list[str]") -> dict[str, float]:
+    """Grey levels for the classes a print picture shows, spread evenly in lightness (L* 22 to
+    98) in the order given, so that neighbours differ as much as the number of classes allows."""
+    if len(classes) == 1:
+        return {classes[0]: gray_for_lightness(80.0)}
+    step = (98.0 - 22.0) / max(len(classes) - 1, 1)
+    return {c: gray_for_lightness(22.0 + i * step) for i, c in enumerate(classes)}
 
 
 def get_theme(name: str) -> Theme:

@@ -12,7 +12,7 @@ import json
 from typing import Any, Hashable
 
 from ..graph import Node
-from .diagram import EDGE_LABEL, FOLD_OFFSET, GROUP_TITLE, MARGIN, TITLE, Prepared
+from .diagram import EDGE_LABEL, FOLD_OFFSET, GROUP_TITLE, MARGIN, TITLE, Prepared, legend_label, legend_order
 from .labels import shape_text
 
 HIGHLIGHT = {"light": "#D55E00", "dark": "#ffb000", "print": "#000000"}
@@ -106,7 +106,7 @@ def _view_data(prep: Prepared, thumbs: dict[str, bytes] | None = None,
         lk = prep.looks[nid]
         nodes[nid] = {"kind": n.kind, "type": n.type, "name": n.name, "path": n.path, "scope": n.scope,
                       "L": lk.lines, "w": lk.w, "h": lk.h, "f": lk.fill, "st": lk.stroke, "tc": lk.text, "rx": lk.rx,
-                      "dash": lk.dash, "stack": lk.stacked, "c": n.collapsed,
+                      "dash": lk.dash, "stack": lk.stacked, "c": n.collapsed, "g": legend_label(n),
                       "info": {"title": f"{n.path or n.name} · {n.type}", "rows": _rows(n, in_dtypes)}}
         if thumbs and n.kind == "module" and n.path in thumbs:  # the activation, shown in the details panel
             nodes[nid]["info"]["image"] = "data:image/png;base64," + base64.b64encode(thumbs[n.path]).decode("ascii")
@@ -131,7 +131,7 @@ def _view_data(prep: Prepared, thumbs: dict[str, bytes] | None = None,
         scopes[sid] = {"parent": s.parent, "path": s.path, "type": mtype, "title": prep.titles.get(sid, s.path),
                        "depth": g.scope_depth(sid), "repeat": s.repeat, "rp": s.repeat_paths if s.repeat > 1 else None, "dyn": "⚡" in prep.titles.get(sid, ""),
                        "col": {"L": lk.lines, "w": lk.w, "h": lk.h, "f": lk.fill, "st": lk.stroke, "tc": lk.text,
-                               "rx": lk.rx, "dash": lk.dash, "stack": lk.stacked, "c": True},
+                               "rx": lk.rx, "dash": lk.dash, "stack": lk.stacked, "c": True, "g": "▸ " + mtype},
                        "info": {"title": f"{s.path or 'model'} · {mtype}", "rows": rows}}
     structures = {}
     for sid, bp in p.boxes.items():
@@ -165,12 +165,20 @@ def viewer_data(views: dict[str, Prepared], collapsed: list[int], thumbs: dict[s
     overlays, scales = overlays or [], scales or []
     first = views["folded"]
     opts, theme, spec = first.options, first.theme, first.picture.spec
+    data = {name: _view_data(prep, thumbs, (overlays, scales)) for name, prep in views.items()}
+    # every legend entry a view may show, in the static legend's order; the page shows those in sight
+    looks: dict[str, list[str]] = {}
+    for v in data.values():
+        for item in [*v["nodes"].values(), *(s["col"] for s in v["scopes"].values())]:
+            if item["g"] is not None:
+                looks.setdefault(item["g"], [item["f"], item["st"]])
     return {
         "title": opts.title,
         "lr": opts.direction == "LR",
-        "views": {name: _view_data(prep, thumbs, (overlays, scales)) for name, prep in views.items()},
+        "views": data,
         "initial": {"collapsed": collapsed, "fold": True, "overlay": 1 if overlays else 0},
         "overlays": [{"title": "op type"}] + [overlay_bar(s) for s in scales] if overlays else [],
+        "legend": [[label, *looks[label]] for label in legend_order(looks)] if opts.legend else [],
         "consts": {"dummy_width": spec.dummy_width, "node_gap": spec.node_gap, "rank_gap": spec.rank_gap,
                    "pad": spec.pad, "margin": MARGIN,
                    "title_h": (TITLE + 14) if opts.title else 0.0, "fold_offset": FOLD_OFFSET,
