@@ -186,8 +186,8 @@ def test_hostile_names_stay_text(open_page):
     page.press("#ap-search", "Enter")
     panel = page.inner_text("#ap-panel")
     assert "<img src=x onerror=alert(1)>" in panel
-    assert "▸ <img src=x onerror=alert(1)>" in page.inner_text("#ap-legend")  # the type, as text
-    assert page.evaluate("document.querySelectorAll('#ap-panel img, #ap-panel script, #ap-legend img').length") == 0
+    assert "▸ <img src=x onerror=alert(1)>" in page.inner_text("#ap-key")  # the type, as text
+    assert page.evaluate("document.querySelectorAll('#ap-panel img, #ap-panel script, #ap-legend img, #ap-key img').length") == 0
     assert page.dialogs == [] and page.errors == []
     assert page.title().startswith("</script><script>alert(3)</script>")
 
