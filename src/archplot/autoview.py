@@ -21,6 +21,9 @@ from .transforms.view import origin_of
 AUTO_NODES = 120
 # The widest shape a default picture may have (long side over short side).
 MAX_ASPECT = 4.0
+# The longest side a default picture may have, in pixels at scale 1 (a detection model's whole
+# pipeline opened one level too deep runs to 5,000 px and more).
+MAX_SIDE = 4000.0
 # Beyond this a picture is a strip, whatever it shows.
 STRIP_ASPECT = 7.0
 # Generic containers are never a model's defining block.
@@ -36,13 +39,15 @@ class Candidate:
     aspect: float
     crossings: int
     block_open: int  # how many times the defining block's inside is shown
+    long_side: float = 0.0
 
-    def key(self) -> tuple[bool, bool, bool, bool, int, float]:
-        """Smaller is better: not tangled, not a strip, the defining block open once, within
-        4:1, then more detail. Showing the block open is worth a somewhat taller picture."""
+    def key(self) -> tuple[bool, bool, bool, bool, bool, int, float]:
+        """Smaller is better: not tangled, not a strip, no longer than MAX_SIDE, the defining
+        block open once, within 4:1, then more detail. Showing the block open is worth a
+        somewhat taller picture, not one past a page."""
         tangled = self.crossings > max(4, self.nodes)
-        return (tangled, self.aspect > STRIP_ASPECT, self.block_open != 1, self.aspect > MAX_ASPECT, -self.nodes,
-                self.aspect)
+        return (tangled, self.aspect > STRIP_ASPECT, self.long_side > MAX_SIDE, self.block_open != 1,
+                self.aspect > MAX_ASPECT, -self.nodes, self.aspect)
 
 
 def defining_block(g: Graph) -> str | None:
@@ -133,7 +138,7 @@ def auto_view(g: Graph, fold: bool, measure: Measure) -> Graph:
             continue
         w, h, crossings = measure(f)
         candidates.append(Candidate(v, len(f.nodes), max(w, h) / max(min(w, h), 1.0), crossings,
-                                    _times_open(f, block)))
+                                    _times_open(f, block), max(w, h)))
     if not candidates:
         return g.collapse(depth=1) if deepest else g
     return min(candidates, key=Candidate.key).graph
