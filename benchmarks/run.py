@@ -1,7 +1,7 @@
 """All benchmarks in one run, written to BENCHMARKS.md (and printed).
 
     python benchmarks/run.py            # everything (about 20 minutes on 2 cores)
-    python benchmarks/run.py --quick    # a smoke run, under two minutes
+    python benchmarks/run.py --quick    # a smoke run, under two minutes; printed only
     python benchmarks/run.py --profile layout   # the top functions of one stage
 
 Times are medians of several runs after a warm-up; tools run in their own processes where
@@ -326,7 +326,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="a smoke run: two models, small graphs, no dot at 20k")
     p.add_argument("--profile", metavar="STAGE", help="capture, transforms, layout, svg or html: top functions")
-    p.add_argument("--output", default=str(HERE.parent / "BENCHMARKS.md"), help="where to write the report")
+    p.add_argument("--output", help="where to write the report (default: BENCHMARKS.md after a full run; "
+                   "a --quick run is only printed)")
     args = p.parse_args()
     warnings.simplefilter("ignore")
     if args.profile:
@@ -365,7 +366,18 @@ def main() -> None:
         bench_overlays.run(repeats, say)
         say()
     say(f"Total time of this run: {time.perf_counter() - start:.0f} s.")
-    Path(args.output).write_text("\n".join(OUT) + "\n", encoding="utf-8")
+    path = report_path(args.quick, args.output)
+    if path is not None:
+        path.write_text("\n".join(OUT) + "\n", encoding="utf-8")
+        print(f"wrote {path}")
+
+
+def report_path(quick: bool, output: str | None) -> Path | None:
+    """Where the report goes: a quick run's numbers are not the ones to publish, so it does
+    not replace BENCHMARKS.md unless asked to with --output."""
+    if output:
+        return Path(output)
+    return None if quick else HERE.parent / "BENCHMARKS.md"
 
 
 if __name__ == "__main__":

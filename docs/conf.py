@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import shutil
+import tempfile
 import warnings
 
 project = "archplot"
@@ -32,13 +34,21 @@ def archplot_scraper(block, block_vars, gallery_conf):
         target = next(block_vars["image_path_iterator"])
         shutil.move(png, target)
         names.append(target)
-    for leftover in glob.glob(os.path.join(folder, "*.onnx")):
-        os.remove(leftover)
     return figure_rst(names, gallery_conf["src_dir"])
 
 
+# sphinx-gallery runs each example in the example's own folder, so the files an example writes
+# (pictures, an exported .onnx and its weights) land beside it. The examples are run from a
+# temporary copy instead: the source tree stays as it is.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_EXAMPLES = tempfile.mkdtemp(prefix="archplot-gallery-")
+shutil.copytree(os.path.join(_HERE, "..", "examples", "gallery"), _EXAMPLES, dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("*.png", "*.onnx", "*.onnx.data", "*.svg", "*.html", "*.pdf"))
+atexit.register(shutil.rmtree, _EXAMPLES, ignore_errors=True)
+
+
 sphinx_gallery_conf = {
-    "examples_dirs": "../examples/gallery",
+    "examples_dirs": _EXAMPLES,
     "gallery_dirs": "gallery",
     "filename_pattern": "/plot_",
     "image_scrapers": (archplot_scraper,),

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import importlib
 from collections import defaultdict
 
 import pytest
 import torch
 
 from archplot import Graph
+
+
+class _Missing:
+    """Stands in for an optional package that is not installed: the test that uses it is
+    skipped, and only that test (a module-level importorskip would skip the whole file)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("_") or attr == "pytestmark":  # pytest probes module attributes while collecting
+            raise AttributeError(attr)
+        pytest.skip(f"{self._name} is not installed")
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def optional(name: str):
+    """The module, or a stand-in that skips the test using it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return _Missing(name)
 
 
 def leaf_call_shapes(model: torch.nn.Module, args=(), kwargs=None, leaf_paths=None):

@@ -8,12 +8,17 @@ import pytest
 import torch
 
 import archplot
-from conftest import assert_well_formed, graph_leaf_shapes, leaf_call_shapes
+from conftest import assert_well_formed, graph_leaf_shapes, leaf_call_shapes, optional
 
-torchvision = pytest.importorskip("torchvision")
-from torchvision.models import get_model, list_models  # noqa: E402
+pytestmark = pytest.mark.slow  # subprocesses, a browser, a docs build or real models: minutes in all
+torchvision = optional("torchvision")
+transformers = optional("transformers")
 
-CLASSIFICATION = list_models(module=torchvision.models)
+CLASSIFICATION = torchvision.models.list_models(module=torchvision.models) if torchvision else []
+
+
+def get_model(name: str, **kw):
+    return torchvision.models.get_model(name, **kw)
 
 
 def _build(name: str, **kw):
@@ -48,6 +53,7 @@ def test_torchvision_classification(name):
 
 
 def test_detection_model_on_list_input():
+    pytest.importorskip("torchvision")
     from torchvision.models.detection import fasterrcnn_mobilenet_v3_large_320_fpn
 
     model = fasterrcnn_mobilenet_v3_large_320_fpn(weights=None, weights_backbone=None).eval()
@@ -66,9 +72,6 @@ def test_segmentation_model_on_meta():
     g = check_against_hooks(model, (torch.empty(1, 3, 128, 128, device="meta"),))
     assert {o.name for o in g.outputs} == {"out", "aux"}
     assert all(o.in_shapes == [[1, 21, 128, 128]] for o in g.outputs)
-
-
-transformers = pytest.importorskip("transformers")
 
 
 def _hf(cls_name, cfg_name, **cfg):
@@ -112,6 +115,7 @@ def test_transformers_models(case):
 
 def test_llama_70b_config_on_meta():
     """The 80-layer Llama with hidden size 8192 traces with no memory for its weights."""
+    pytest.importorskip("transformers")
     model = archplot.examples.llama70b_meta()
     g = archplot.trace(model, input_size=(1, 16), dtypes=torch.long)
     assert_well_formed(g)

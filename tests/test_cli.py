@@ -11,6 +11,7 @@ import pytest
 
 import archplot
 
+pytestmark = pytest.mark.slow  # subprocesses, a browser, a docs build or real models: minutes in all
 EXE = shutil.which("archplot")
 
 
@@ -61,17 +62,51 @@ def test_user_file_with_input_spec_and_stdout(tmp_path):
 
 @pytest.mark.parametrize("args, code, message", [
     (["resnet19"], 1, "did you mean resnet18"),
-    (["resnet18", "-i", "1x3xbig"], 1, "is not a shape"),
+    (["resnet18", "-i", "1x3xbig"], 2, "is not a shape"),
     (["resnet18", "-o", "r.xyz"], 2, "cannot write .xyz"),
     (["missing.py:Net"], 1, "no such file: missing.py"),
     (["resnet18", "-i", "1x3x8"], 1, "forward failed in `conv1` (Conv2d)"),
-    (["resnet18", "--model-args", "[1]"], 1, "must be a JSON object"),
+    (["resnet18", "--model-args", "[1]"], 2, "must be a JSON object"),
+    (["resnet18", "--model-args", "{bad"], 2, "must be a JSON object"),
+    (["resnet18", "--depth", "0"], 2, "--depth must be 1 or more"),
+    (["resnet18", "-i", "1,3,224,224"], 2, "did you mean 1x3x224x224?"),
+    (["resnet18", "-o", "missing/dir/r.svg"], 2, "the directory of missing/dir/r.svg does not exist"),
+    (["resnet18", "--scale", "nan"], 2, "--scale must be a positive number"),
+    (["activations", "resnet18", "--layer", "conv1"], 2, "give an input image with --image"),
+    (["summary", "resnet18", "--depth", "0"], 2, "--depth must be 1 or more"),
+    (["transformers:GPT2Modle"], 1, "did you mean GPT2Model"),
+    (["transformers:openai-community/gpt2"], 1, "is a Hugging Face hub id"),
 ])
 def test_bad_input(tmp_path, args, code, message):
+    if code == 1 and args[0].startswith("transformers:"):  # found when the model is built
+        pytest.importorskip("transformers")
+    elif code == 1 and args[0].startswith("resnet"):
+        pytest.importorskip("torchvision")
     r = run(*args, cwd=tmp_path)
     assert r.returncode == code
     assert message in r.stderr
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in r.stderr and "Warning" not in r.stderr and "--debug" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_usage_errors_are_reported_before_the_model_is_built(tmp_path):
+    """A module that takes a minute to import would make the user wait for a typo; it is never imported."""
+    (tmp_path / "slow.py").write_text("import time\ntime.sleep(600)\n")
+    for args in (["slow.py:Net", "--depth", "0"], ["slow.py:Net", "-i", "1,8"], ["slow.py:Net", "-o", "no/x.svg"],
+                 ["activations", "slow.py:Net", "--layer", "a"], ["slow.py:Net", "--model-args", "{"]):
+        r = subprocess.run([*([EXE] if EXE else [sys.executable, "-m", "archplot.cli"]), *args], capture_output=True,
+                           text=True, cwd=tmp_path, timeout=120)
+        assert r.returncode == 2, (args, r.stderr)
+
+
+def test_open_without_a_browser_says_so(tmp_path):
+    import os
+
+    env = {**os.environ, "BROWSER": "", "DISPLAY": "", "WAYLAND_DISPLAY": "", "PATH": os.path.dirname(sys.executable)}
+    cmd = [sys.executable, "-m", "archplot.cli", "example:residual_block", "--open"]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "no web browser found" in r.stderr and (tmp_path / "residual_block.html").exists()
 
 
 def test_version():
@@ -81,6 +116,7 @@ def test_version():
 
 def test_activations_and_filters_commands(tmp_path):
     pytest.importorskip("sklearn")
+    pytest.importorskip("torchvision")
     from PIL import Image
 
     r = run("activations", "example:digits", "--layer", "features.0", "-o", "a.png", cwd=tmp_path)
@@ -96,14 +132,15 @@ def test_activations_and_filters_commands(tmp_path):
     r = run("filters", "resnet18", "--layer", "conv9", cwd=tmp_path)
     assert r.returncode == 1 and "close matches: conv1" in r.stderr
     r = run("activations", "resnet18", "--layer", "conv1", cwd=tmp_path)
-    assert r.returncode == 1 and "--image" in r.stderr
+    assert r.returncode == 2 and "--image" in r.stderr  # a usage error, found before the model is built
     r = run("activations", "resnet18", cwd=tmp_path)
     assert r.returncode == 2 and "--layer" in r.stderr
 
 
 def test_model_files_summary_style_and_method(tmp_path):
     import torch
-    import torchvision
+
+    torchvision = pytest.importorskip("torchvision")
 
     model = torchvision.models.resnet18()
     torch.save(model.state_dict(), tmp_path / "sd.pt")
@@ -130,6 +167,9 @@ def test_model_files_summary_style_and_method(tmp_path):
 
 def test_torchscript_files_and_huge_models_on_meta(tmp_path):
     import warnings
+
+    pytest.importorskip("torchvision")
+    pytest.importorskip("transformers")
 
     import torch
     import torchvision

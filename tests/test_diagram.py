@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
@@ -15,9 +16,10 @@ from torch import nn
 
 import archplot
 from archplot import InputError
+from conftest import optional
 
-torchvision = pytest.importorskip("torchvision")
-transformers = pytest.importorskip("transformers")
+torchvision = optional("torchvision")
+transformers = optional("transformers")
 from archplot.examples import UNet  # noqa: E402
 
 
@@ -113,6 +115,7 @@ class TwoInTwoOut(nn.Module):
         return {"logits": self.head(torch.cat([a, b], dim=1)), "aux": self.aux(b)}
 
 
+@functools.cache
 def _models():
     with torch.device("meta"):
         r18, r50 = torchvision.models.resnet18(), torchvision.models.resnet50()
@@ -132,7 +135,18 @@ def _models():
     }
 
 
-MODELS = _models()
+class _Models:
+    """The real models by name, built on first use: without torchvision or transformers only
+    the tests that draw them are skipped."""
+
+    def __iter__(self):
+        return iter(("bert", "gpt2", "inception_block", "resnet18", "resnet50_depth2", "two_in_two_out", "unet", "vit"))
+
+    def __getitem__(self, name):
+        return _models()[name]
+
+
+MODELS = _Models()
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -143,7 +157,8 @@ def test_geometry_on_real_models(name, direction):
     data = kw.pop("input_data", None)
     d = archplot.draw(model, data, direction=direction, **kw)
     check_geometry(d, lr=direction == "LR")
-    assert d.stats["crossings"] >= 0
+    # a drawing readable enough to follow: few crossings for the size (counted by the layout)
+    assert type(d.stats["crossings"]) is int and 0 <= d.stats["crossings"] <= len(d.graph.edges) // 10, d.stats
     ET.fromstring(d.to_svg())  # well-formed
 
 
@@ -252,7 +267,10 @@ def test_color_map_themes_and_notebook_display():
                       color_map={nn.Conv2d: "#123456", "BatchNorm2d": {"fill": "#abcdef", "outline": "#010203"}})
     svg = d.to_svg()
     assert 'fill="#abcdef" stroke="#010203"' in svg
-    assert "#123456" not in svg or True  # a base colour is tinted for the fill
+    from archplot.styles.theme import THEMES, mix
+
+    # a base colour is tinted toward the background for the fill and darkened for the outline
+    assert f'fill="{mix("#123456", "#ffffff", THEMES["light"].tint)}" stroke="{mix("#123456", "#000000", 0.15)}"' in svg
     dark = archplot.draw(model, input_size=(1, 3, 64, 64), depth=1, theme="dark").to_svg()
     assert 'fill="#1c1d21"' in dark
     printed = archplot.draw(model, input_size=(1, 3, 64, 64), depth=2, theme="print").to_svg()
@@ -276,6 +294,7 @@ def test_huge_png_warns_instead_of_failing_silently():
 
 
 def test_auto_depth_keeps_big_models_readable():
+    pytest.importorskip("transformers")
     model = archplot.examples.llama70b_meta()
     d = archplot.draw(model, input_size=(1, 16), dtypes=torch.long)
     assert len(d.graph.nodes) <= 120

@@ -11,15 +11,18 @@ from torch import nn
 
 import archplot
 from archplot.transforms.view import origin_of
+from conftest import optional
 
-playwright = pytest.importorskip("playwright.sync_api")
+playwright = optional("playwright.sync_api")
+pytestmark = pytest.mark.slow  # subprocesses, a browser, a docs build or real models: minutes in all
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="Debian's chromium is not installed")
-torchvision = pytest.importorskip("torchvision")
+torchvision = optional("torchvision")
 
 
 @pytest.fixture(scope="module")
 def browser():
+    if not CHROMIUM:
+        pytest.skip("Debian's chromium is not installed")
     with playwright.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -190,6 +193,30 @@ def test_hostile_names_stay_text(open_page):
     assert page.evaluate("document.querySelectorAll('#ap-panel img, #ap-panel script, #ap-legend img, #ap-key img').length") == 0
     assert page.dialogs == [] and page.errors == []
     assert page.title().startswith("</script><script>alert(3)</script>")
+
+
+def test_names_that_look_like_markup_or_template_slots_and_control_characters(open_page):
+    """``<!--`` once blanked the page, ``__DATA__`` in a name corrupted it (the template was filled
+    by chained replaces), control characters made the exported SVG ill-formed."""
+    import xml.etree.ElementTree as ET
+
+    names = ["<!--", "__SCRIPT__", "__DATA__", "a\x01b\x0bc\x1b[31m", "line\u2028sep", "x&amp;y"]
+    model = nn.Sequential()
+    for name, act in zip(names, (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.GELU, nn.SiLU, nn.ELU)):  # unlike: no folding
+        model.add_module(name, nn.Sequential(nn.Linear(2, 2), act()))
+    d = archplot.draw(model, input_size=(1, 2), depth=2, title="__TITLE__ __FONTS__ <!-- \x07")
+    text = d.to_html()
+    data = text.split('id="archplot-data">')[1].split("</script>")[0]
+    assert data.isascii() and "<" not in data and "&" not in data
+    page = open_page(d)
+    assert page.errors == []
+    paths = page.evaluate("Object.values(JSON.parse(document.getElementById('archplot-data').textContent)"
+                          ".views.folded.scopes).map(s => s.path)")
+    assert set(paths) == {"", "<!--", "__SCRIPT__", "__DATA__", "a?b?c?[31m", "line sep", "x&amp;y"}
+    assert len(page.evaluate("archplot.geometry()")["nodes"]) == 14  # drawn: input, 6 × (Linear, act), output
+    exported = ET.fromstring(page.evaluate("archplot.exportSVG()"))  # well-formed XML
+    assert "__SCRIPT__" in "".join(exported.itertext())
+    assert page.title().startswith("__TITLE__ __FONTS__ <!-- ?")
 
 
 def test_notebook_display_is_the_interactive_view():

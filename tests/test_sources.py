@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from torch import nn
 
 import archplot
+from conftest import optional
 from archplot import GraphFormatError, InputError, TraceError
 
-torchvision = pytest.importorskip("torchvision")
+torchvision = optional("torchvision")
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,11 @@ import torch
 from torch import nn
 
 import archplot
+from conftest import optional
 from archplot import InputError
 from archplot.examples import ResidualBlock
 
-torchvision = pytest.importorskip("torchvision")
+torchvision = optional("torchvision")
 SVG = "{http://www.w3.org/2000/svg}"
 
 

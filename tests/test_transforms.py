@@ -8,11 +8,12 @@ from hypothesis import given, settings, strategies as st
 from torch import nn
 
 import archplot
+from conftest import optional
 from archplot import Graph, InputError, Module, Scope
 from archplot.transforms.view import members_of
 
-transformers = pytest.importorskip("transformers")
-torchvision = pytest.importorskip("torchvision")
+transformers = optional("transformers")
+torchvision = optional("torchvision")
 
 
 def visible_modules(g):

@@ -2,7 +2,7 @@
 What a small CNN sees
 =====================
 
-A CNN trained for a few seconds on scikit-learn's bundled handwritten digits: its first-layer
+A CNN trained for four epochs on scikit-learn's bundled handwritten digits: its first-layer
 filters, and the activations of both convolutional layers for one digit.
 """
 

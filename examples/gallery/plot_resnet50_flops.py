@@ -8,7 +8,6 @@ Folded blocks show their total and the share of one block. ``top_k=5`` keeps the
 for the five most expensive nodes and greys the rest.
 """
 
-import torch
 import torchvision
 
 import archplot

@@ -38,7 +38,10 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     a real forward, works on any model that runs), "export" (torch.export, hierarchy from
     ``nn_module_stack``) or "fx" (torch.fx: no input needed, shapes when one is given;
     submodules fx cannot trace become opaque boxes). Extra keyword arguments go to
-    ``forward``. The model is left exactly as it was, also when the forward raises.
+    ``forward``. The model is left as it was, also when the forward raises: hooks, modes,
+    buffers, grad mode and random state restored (attributes the forward sets on itself stay,
+    as after any call; an in-place change to a parameter is reported with a warning). Inputs
+    built from ``input_size`` take torch's default dtype unless ``dtypes`` says otherwise.
 
     ``metrics``: every traced node holds params, FLOPs, MACs and activation memory
     (``Node.metrics``, for overlays); name more to measure them: "time" (``repeats`` more
@@ -59,9 +62,13 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     return g
 
 
-def load(path: Any) -> Graph:
+def load(path: Any, *, trust_pickle: bool = False) -> Graph:
     """A Graph from a file: ``.onnx`` (shape inference applied, hierarchy from name scopes),
     ``.pt2`` (a saved ``torch.export`` ExportedProgram) or archplot's own ``.json``.
+
+    Nothing in the file runs: a ``.pt2`` is read with every pickle inside limited to plain
+    tensors, its shape expressions checked to be arithmetic, and compiled code refused;
+    ``trust_pickle=True`` lifts that for files whose source you trust (see the security guide).
 
     >>> g = archplot.load("resnet18.onnx"); archplot.draw(g, depth=1)   # doctest: +SKIP
     """
@@ -77,7 +84,7 @@ def load(path: Any) -> Graph:
     if suffix == ".pt2":
         from .capture.exported import load_pt2
 
-        return load_pt2(path)
+        return load_pt2(path, trust_pickle=trust_pickle)
     raise InputError(f"archplot.load reads .onnx, .pt2 and .json files, not {suffix or 'files without an extension'}; "
                      "for a model in Python, use archplot.trace(model, input)")
 

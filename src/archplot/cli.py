@@ -127,6 +127,12 @@ def _inspect_parser(command: str) -> argparse.ArgumentParser:
 def _inspect(command: str, argv: Sequence[str]) -> int:
     args = _inspect_parser(command).parse_args(argv)
     out = args.output or f"{command}.png"
+    prog = f"archplot {command}"
+    if command == "activations" and not args.image and args.model != "example:digits":
+        return _usage(prog, "give an input image with --image path/to/image.png (only example:digits has its own)")
+    problem = _check_output(out) or _spec_problem(args)
+    if problem:
+        return _usage(prog, problem)
     try:
         import archplot
 
@@ -140,12 +146,10 @@ def _inspect(command: str, argv: Sequence[str]) -> int:
         else:
             if args.image:
                 source = args.image
-            elif kind == "digits":
+            else:  # example:digits: its first digit
                 from .examples import digits
 
                 source = digits()[0][:1]
-            else:
-                raise archplot.InputError("give an input image with --image path/to/image.png")
             acts = archplot.activations(model, source, layers=args.layer, size=args.size)
             if not acts:
                 raise archplot.InputError(f"layer {args.layer!r} produced no tensor for this input")
@@ -162,11 +166,36 @@ def _fail(e: Exception, debug: bool) -> int:
     if debug:
         raise e
     message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    if not isinstance(e, ArchplotError):
-        message = f"{type(e).__name__}: {message}"
-    print(f"archplot: error: {message}", file=sys.stderr)
-    print("archplot: hint: run with --debug for the full traceback", file=sys.stderr)
+    print(f"archplot: error: {message if isinstance(e, ArchplotError) else f'{type(e).__name__}: {message}'}",
+          file=sys.stderr)
+    if not isinstance(e, ArchplotError):  # archplot's own errors say what to do; a traceback adds nothing
+        print("archplot: hint: run with --debug for the full traceback", file=sys.stderr)
     return 1
+
+
+def _usage(command: str, message: str) -> int:
+    print(f"{command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _check_output(out: str | None) -> str | None:
+    """Why ``out`` cannot be written (its directory is missing), or None."""
+    if out and out != "-" and not Path(out).resolve().parent.is_dir():
+        return f"the directory of {out} does not exist; create it first"
+    return None
+
+
+def _one_line_warnings() -> None:
+    """Warnings from torch and other libraries as one line each, without source paths."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001 - warnings' signature
+        text = (str(message).strip().splitlines() or [""])[0]
+        print(f"archplot: warning: {text}", file=sys.stderr)
+
+    warnings.showwarning = show
+    warnings.filterwarnings("ignore", category=FutureWarning)  # deprecations of torch APIs are not the user's
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
 def _summary(argv: Sequence[str]) -> int:
@@ -183,6 +212,11 @@ def _summary(argv: Sequence[str]) -> int:
     p.add_argument("--trust-pickle", action="store_true", help="allow a pickled full model file")
     p.add_argument("--debug", action="store_true")
     args = p.parse_args(argv)
+    if args.depth < 1:
+        return _usage("archplot summary", f"--depth must be 1 or more, not {args.depth}")
+    problem = _spec_problem(args)
+    if problem:
+        return _usage("archplot summary", problem)
     try:
         import archplot
 
@@ -261,6 +295,7 @@ def _diff(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _one_line_warnings()
     if argv and argv[0] == "diff":
         return _diff(argv[1:])
     if argv and argv[0] in ("activations", "filters"):
@@ -272,9 +307,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     stem = re.sub(r"[^\w.-]+", "_", Path(args.model.split(":")[-1]).stem or "model")
     out = args.output or stem + (".html" if args.open else ".svg")
     if out != "-" and Path(out).suffix.lower() not in FORMATS:
-        print(f"archplot: error: cannot write {Path(out).suffix or 'files without an extension'}; "
-              f"use one of {', '.join(FORMATS)}", file=sys.stderr)
-        return 2
+        return _usage("archplot", f"cannot write {Path(out).suffix or 'files without an extension'}; "
+                      f"use one of {', '.join(FORMATS)}")
+    if args.depth is not None and args.depth < 1:
+        return _usage("archplot", f"--depth must be 1 or more (top-level modules are depth 1), not {args.depth}")
+    for name in ("scale", "dpi"):
+        value = getattr(args, name)
+        if value is not None and not 0 < value < float("inf"):
+            return _usage("archplot", f"--{name} must be a positive number, not {value}")
+    problem = _check_output(out) or _spec_problem(args)
+    if problem:
+        return _usage("archplot", problem)
     try:
         t0 = time.perf_counter()
         graph = _graph(args, verbose)
@@ -302,7 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.open and out != "-":
             import webbrowser
 
-            webbrowser.open(Path(out).resolve().as_uri())
+            if not webbrowser.open(Path(out).resolve().as_uri()):
+                print(f"archplot: no web browser found to open {out}; open the file yourself", file=sys.stderr)
         if verbose:
             print(f"archplot: wrote {out} in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     except Exception as e:  # noqa: BLE001 - one line for the user, traceback with --debug
@@ -310,11 +354,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _spec_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the input spec or --model-args, found before the model is built."""
+    from .capture.specs import parse_input_spec, parse_model_args
+    from .errors import InputError
+
+    try:
+        if getattr(args, "input", None):
+            parse_input_spec(args.input)
+        parse_model_args(args.model_args)
+    except InputError as e:
+        return str(e)
+    return None
+
+
 def _graph(args: argparse.Namespace, verbose: bool):
     import archplot
 
     if Path(args.model).suffix.lower() in (".json", ".onnx", ".pt2"):
-        return archplot.load(args.model)
+        return archplot.load(args.model, trust_pickle=getattr(args, "trust_pickle", False))
     from .capture.specs import default_input, load_model, parse_input_spec, parse_model_args
 
     t = time.perf_counter()

@@ -60,7 +60,7 @@ class Diagram:
         if scale is not None and dpi is not None:
             raise InputError("give scale or dpi, not both")
         zoom = scale if scale is not None else (dpi / 96.0 if dpi is not None else 2.0)
-        if not isinstance(zoom, (int, float)) or zoom <= 0:
+        if not isinstance(zoom, (int, float)) or not 0 < zoom < float("inf"):  # also NaN
             raise InputError(f"scale and dpi must be positive numbers, not {zoom!r}")
         w, h = self.scene.width * zoom, self.scene.height * zoom
         limit = min(MAX_PNG_SIDE / max(w, h, 1) * zoom, (MAX_PNG_PIXELS / max(w * h, 1)) ** 0.5 * zoom)

@@ -1,12 +1,11 @@
 """Built-in example models, made from code with nothing downloaded.
 
 >>> model = archplot.examples.residual_block()          # doctest: +SKIP
->>> model, images, labels = archplot.examples.digits_cnn()   # trains for a few seconds
+>>> model, images, labels = archplot.examples.digits_cnn()   # trains for 4 epochs
 """
 
 from __future__ import annotations
 
-import time
 
 import torch
 from torch import nn
@@ -94,20 +93,22 @@ def digits(size: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
     return (x - 0.5) / 0.5, torch.tensor(data.target)
 
 
-def digits_cnn(seconds: float = 3.0, seed: int = 0) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
-    """Train :class:`DigitsCNN` on the digits for about ``seconds``; returns model, images, labels.
+def digits_cnn(epochs: int = 4, seed: int = 0) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    """Train :class:`DigitsCNN` on the digits for ``epochs`` passes over the 1,797 images;
+    returns model, images, labels (4 epochs reach about 97 % training accuracy).
 
-    Deterministic for a seed, and the global random state is left as it was.
+    A fixed amount of training, so the result is the same on every machine, fast or busy;
+    deterministic for a seed, and the global random state is left as it was.
     """
+    if not isinstance(epochs, int) or epochs < 1:
+        raise InputError(f"epochs must be a positive whole number, not {epochs!r}")
     images, labels = digits()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = DigitsCNN()
         opt = torch.optim.Adam(model.parameters(), lr=3e-3)
         gen = torch.Generator().manual_seed(seed)
-        start = time.perf_counter()
-        epochs = 0
-        while epochs < 2 or (time.perf_counter() - start < seconds and epochs < 40):
+        for _ in range(epochs):
             order = torch.randperm(len(images), generator=gen)
             for i in range(0, len(images), 64):
                 idx = order[i:i + 64]
@@ -115,7 +116,6 @@ def digits_cnn(seconds: float = 3.0, seed: int = 0) -> tuple[nn.Module, torch.Te
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-            epochs += 1
     return model.eval(), images, labels
 
 

@@ -6,10 +6,13 @@ too (matmul, bmm, linear, scaled_dot_product_attention), not only modules.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .backends.text import clean
 from .errors import InputError
 from .graph import Graph, Node
 from .graph.metrics import METRICS, aggregate, format_value
@@ -164,7 +167,8 @@ class Summary:
 
     def __str__(self) -> str:
         head = ["Layer (type)"] + [HEADERS[c] for c in self.columns]
-        body = [[("  " * r.depth) + (f"{r.name}: {r.type}" if r.name else r.type)] + self._cells(r) for r in self.rows]
+        body = [[("  " * r.depth) + _one_line(f"{r.name}: {r.type}" if r.name else r.type)] + self._cells(r)
+                for r in self.rows]
         widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
         line = "=" * (sum(widths) + 2 * (len(widths) - 1))
         fmt = lambda row: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))  # noqa: E731
@@ -174,12 +178,18 @@ class Summary:
         head = ["Layer (type)"] + [HEADERS[c] for c in self.columns]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for r in self.rows:
-            name = "&nbsp;" * (2 * r.depth) + (f"{r.name}: {r.type}" if r.name else r.type)
+            text = html.escape(_one_line(f"{r.name}: {r.type}" if r.name else r.type), quote=False)
+            name = "&nbsp;" * (2 * r.depth) + text.replace("|", "\\|")
             lines.append("| " + " | ".join([name] + [c.replace("|", "\\|") for c in self._cells(r)]) + " |")
         return "\n".join(lines) + "\n\n" + "\n".join(f"- {t}" for t in self._totals()) + "\n"
 
     def __repr__(self) -> str:
         return str(self)
+
+
+def _one_line(text: str) -> str:
+    """A name as one line of a table: no control characters, no line breaks."""
+    return re.sub(r"\s", " ", clean(text))
 
 
 def _units(n: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..graph import Graph
+from .text import clean
 
 
 def _tree(g: Graph) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
@@ -21,7 +22,7 @@ def _tree(g: Graph) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
 
 
 def _dot_str(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return '"' + clean(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def to_dot(outline: Any, direction: str = "TB") -> str:
@@ -51,6 +52,7 @@ def to_dot(outline: Any, direction: str = "TB") -> str:
 
 def _mm(text: str) -> str:
     """Text for a quoted Mermaid label: markup characters as entity codes."""
+    text = clean(text).replace("\n", " ")
     for ch, code in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("|", "#124;")):
         text = text.replace(ch, code)
     return text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from .scene import Circle, Group, Image, Item, Path, Polygon, Rect, Scene, Text, path_commands
-from .text import FONT_DIR, text_width
+from .text import FONT_DIR, clean, supported, text_width
 
 
 def _rgb(c: str) -> tuple[int, int, int]:
@@ -22,7 +22,7 @@ def scene_to_pdf(scene: Scene) -> bytes:
     pdf.set_margin(0)
     pdf.set_creator("archplot")
     if scene.title:
-        pdf.set_title(scene.title)
+        pdf.set_title(clean(scene.title))
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
     pdf.add_page()
@@ -86,4 +86,4 @@ def _draw(pdf, it: Item) -> None:
         if it.anchor != "start":
             w = text_width(it.text, it.size, it.bold)
             x -= w / 2 if it.anchor == "middle" else w
-        pdf.text(x, it.y, it.text)
+        pdf.text(x, it.y, supported(clean(it.text)))  # no glyph the font lacks: fpdf2 would warn

@@ -7,8 +7,8 @@ import re
 from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
-from .scene import Circle, Group, Image, Item, Path, Polygon, Rect, Scene, Text, path_commands
-from .text import FONT_STACK
+from .scene import Circle, Group, Image, Path, Polygon, Rect, Scene, Text, path_commands
+from .text import FONT_STACK, clean
 
 
 class _Numbers(dict):
@@ -23,7 +23,8 @@ class _Numbers(dict):
 _N = _Numbers()
 
 
-_SPECIAL = re.compile(r"[&<>\"'\n\r\t]")
+_SPECIAL = re.compile("[&<>\"'\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_SPECIAL_TEXT = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _attr(v: object) -> str:
@@ -31,11 +32,11 @@ def _attr(v: object) -> str:
     if type(v) is int:
         return f'"{v}"'
     s = str(v)
-    return f'"{s}"' if _SPECIAL.search(s) is None else quoteattr(s)
+    return f'"{s}"' if _SPECIAL.search(s) is None else quoteattr(clean(s))
 
 
 def _text(s: str) -> str:
-    return escape(s) if ("&" in s or "<" in s or ">" in s) else s
+    return s if _SPECIAL_TEXT.search(s) is None else escape(clean(s))
 
 
 def _data(d: dict) -> str:
@@ -148,7 +149,7 @@ def to_svg(scene: Scene, editable: bool = False) -> str:
         f'font-family={quoteattr(FONT_STACK)}>'
     ]
     if scene.title:
-        out.append(f"<title>{escape(scene.title)}</title>")
+        out.append(f"<title>{_text(scene.title)}</title>")
     if scene.background:
         out.append(f'<rect width="100%" height="100%" fill="{scene.background}"/>')
     if editable and scene.owners:

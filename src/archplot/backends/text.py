@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,3 +38,16 @@ def supported(text: str) -> str:
     """``text`` with characters the bundled font lacks replaced by '?'."""
     table = _metrics()["regular"]
     return "".join(ch if ch in table else "?" for ch in text)
+
+
+# C0 controls other than tab, newline and carriage return, DEL, C1 controls: not allowed in XML,
+# meaningless in a label, and some (ESC) act on terminals.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LINE_SEPARATORS = re.compile("[\u2028\u2029]")
+
+
+def clean(text: str) -> str:
+    """``text`` as any output can hold it: control characters become '?', line and paragraph
+    separators spaces. Every name is text from a stranger; each backend calls this."""
+    text = CONTROL.sub("?", text)
+    return LINE_SEPARATORS.sub(" ", text) if ("\u2028" in text or "\u2029" in text) else text

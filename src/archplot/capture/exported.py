@@ -4,7 +4,15 @@ turns them into an archplot Graph with the same hierarchy the hook-based capture
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import contextlib
+import logging
+import os
+import pickle
+import re
+import threading
+import warnings
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import torch
 
@@ -174,13 +182,139 @@ def trace_export(model: torch.nn.Module, args: tuple, kwargs: dict) -> Graph:
     return from_exported(ep, model)
 
 
-def load_pt2(path: Any) -> Graph:
+# Shape expressions in a .pt2 are sympy text that torch evaluates with ``sympy.sympify`` (an
+# ``eval``): only these names, symbol names in quotes, numbers and arithmetic may appear.
+_SYMPY_NAMES = frozenset(
+    "Symbol Integer Float Rational Add Mul Pow Mod Max Min Abs Eq Ne Lt Le Gt Ge And Or Not "
+    "FloorDiv CeilDiv CleanDiv ModularIndexing PythonMod IsNonOverlappingAndDenseIndicator "
+    "FloorToInt CeilToInt TruncToInt TruncToFloat RoundToInt RoundDecimal ToFloat IntTrueDiv "
+    "FloatTrueDiv FloatPow PowByNatural LShift RShift BitwiseFn_bitwise_and BitwiseFn_bitwise_or "
+    "Identity OpaqueUnaryFn_sqrt OpaqueUnaryFn_exp OpaqueUnaryFn_log Piecewise ExprCondPair "
+    "floor ceiling sqrt oo zoo nan true false True False None "
+    "integer positive negative precision evaluate commutative nonnegative nonpositive real finite zero "
+    "BooleanTrue BooleanFalse Infinity NegativeInfinity IntInfinity NegativeIntInfinity".split())
+_SYMPY_TOKEN = re.compile(r"\s+|'[A-Za-z_][A-Za-z0-9_]*'|[A-Za-z_][A-Za-z0-9_]*|\d+(\.\d+)?(e[+-]?\d+)?|[-+*/%(),=<>]")
+
+
+def check_sympy_text(text: str, where: str) -> None:
+    """Refuse shape-expression text that is more than sympy arithmetic (it would be evaluated)."""
+    pos = 0
+    while pos < len(text):
+        m = _SYMPY_TOKEN.match(text, pos)
+        if m is None or (m.group()[0].isalpha() or m.group()[0] == "_") and m.group() not in _SYMPY_NAMES \
+                and not re.fullmatch(r"[a-z]+\d+", m.group()):
+            bad = text[pos:pos + 30] if m is None else m.group()
+            raise GraphFormatError(f"{where}: shape expression {text[:60]!r} holds {bad!r}, which is not sympy "
+                                   "arithmetic; loading it would run code (pass trust_pickle=True / --trust-pickle "
+                                   "only if you trust the file)")
+        pos = m.end()
+
+
+def _expression_strings(obj: Any, out: list[str]) -> list[str]:
+    """Every ``expr_str`` in a decoded .pt2 JSON file, walked without recursion."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if k == "expr_str" and isinstance(v, str):
+                    out.append(v)
+                else:
+                    stack.append(v)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return out
+
+
+def check_pt2_archive(path: Path) -> None:
+    """What torch.export.load would run, refused before it runs: compiled AOTInductor code and
+    shape expressions that are not arithmetic. Pickles are handled by :func:`_weights_only`."""
+    import json
+    import zipfile
+
     try:
-        ep = torch.export.load(str(path))
-    except FileNotFoundError as e:
-        raise GraphFormatError(f"no such file: {path}") from e
-    except Exception as e:  # noqa: BLE001 - a damaged or foreign archive
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            compiled = [n for n in names if "/aotinductor/" in n or n.endswith((".so", ".dll", ".dylib", ".cpp"))]
+            if compiled:
+                raise GraphFormatError(f"{path} holds compiled AOTInductor code ({compiled[0]}); archplot reads only "
+                                       "torch.export programs (pass trust_pickle=True / --trust-pickle to load it anyway)")
+            for name in names:
+                if name.endswith(".json"):
+                    try:
+                        data = json.loads(z.read(name))
+                    except ValueError:
+                        continue  # torch rejects it as damaged
+                    for text in _expression_strings(data, []):
+                        check_sympy_text(text, f"{path.name}:{name}")
+    except (zipfile.BadZipFile, OSError) as e:
         raise GraphFormatError(f"{path} is not a readable torch.export .pt2 file ({type(e).__name__})") from e
+
+
+_LOAD_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _weights_only() -> Iterator[None]:
+    """Every ``torch.load`` inside runs with ``weights_only=True``, also torch's own retries with
+    ``weights_only=False`` (torch's documented switch is process-wide, hence the lock)."""
+    keys = ("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
+    with _LOAD_LOCK:
+        saved = {k: os.environ.pop(k, None) for k in keys}
+        os.environ[keys[0]] = "1"
+        try:
+            yield
+        finally:
+            for k, v in saved.items():
+                os.environ.pop(k, None)
+                if v is not None:
+                    os.environ[k] = v
+
+
+@contextlib.contextmanager
+def _quiet_torch() -> Iterator[None]:
+    """torch logs tracebacks and warnings while it reads a damaged archive; the caller reports."""
+    loggers = [logging.getLogger(n) for n in ("torch._export", "torch.export", "torch._export.serde")]
+    levels = [lg.level for lg in loggers]
+    try:
+        for lg in loggers:
+            lg.setLevel(logging.CRITICAL + 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def _is_pickle_refusal(e: BaseException) -> bool:
+    seen: BaseException | None = e
+    while seen is not None:
+        if isinstance(seen, pickle.UnpicklingError) or "weights_only" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def load_pt2(path: Any, *, trust_pickle: bool = False) -> Graph:
+    """A saved ExportedProgram. Without ``trust_pickle`` nothing in the file runs: pickles load as
+    plain tensors only, shape expressions must be arithmetic, compiled code is refused."""
+    p = Path(path)
+    if not p.exists():
+        raise GraphFormatError(f"no such file: {p}")
+    if p.is_dir():
+        raise GraphFormatError(f"{p} is a directory, not a .pt2 file")
+    if not trust_pickle:
+        check_pt2_archive(p)
+    try:
+        with _quiet_torch(), (contextlib.nullcontext() if trust_pickle else _weights_only()):
+            ep = torch.export.load(str(p))
+    except Exception as e:  # noqa: BLE001 - a damaged or foreign archive
+        if not trust_pickle and _is_pickle_refusal(e):
+            raise GraphFormatError(f"{p} holds pickled Python objects that only full unpickling can read, which "
+                                   "runs code from the file; pass trust_pickle=True / --trust-pickle if you trust "
+                                   "its source") from e
+        raise GraphFormatError(f"{p} is not a readable torch.export .pt2 file ({type(e).__name__})") from e
     return from_exported(ep)
 
 

@@ -3,10 +3,62 @@
 from __future__ import annotations
 
 import contextlib
+import sys
+import threading
 import warnings
+import weakref
 from typing import Iterator
 
 import torch
+
+from ..errors import TraceError
+
+_LOCKS: "weakref.WeakKeyDictionary[torch.nn.Module, threading.Lock]" = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+_MINE = threading.local()  # the models this thread is tracing now
+
+
+@contextlib.contextmanager
+def exclusive(model: torch.nn.Module) -> Iterator[None]:
+    """One trace of ``model`` at a time: hooks, modes and the saved state of two traces would
+    mix. Another thread waits its turn; a trace started from inside the model's own forward
+    (the same thread) is refused."""
+    mine = _MINE.__dict__.setdefault("models", set())
+    if id(model) in mine:
+        raise TraceError(f"{type(model).__name__} is already being traced by this thread (archplot.trace called "
+                         "from inside its own forward?); trace it after the forward returns")
+    with _LOCKS_LOCK:
+        lock = _LOCKS.setdefault(model, threading.Lock())
+    with lock:
+        mine.add(id(model))
+        try:
+            yield
+        finally:
+            mine.discard(id(model))
+
+
+# Python frames that one level of module nesting costs a recorded forward beyond a plain one
+# (the hooks and the torch-function mode), measured on nested Sequentials with some margin.
+_FRAMES_PER_LEVEL = 12
+_LIMIT_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def deep_enough(model: torch.nn.Module) -> Iterator[None]:
+    """Room on the Python stack for a recorded forward: whatever nesting a plain forward
+    handles, the trace handles too. The recursion limit is raised for the duration only."""
+    depth = max((name.count(".") + 1 for name, _ in model.named_modules() if name), default=0)
+    with _LIMIT_LOCK:
+        before = sys.getrecursionlimit()
+        raised = before + _FRAMES_PER_LEVEL * depth
+        if depth > 16:
+            sys.setrecursionlimit(raised)
+    try:
+        yield
+    finally:
+        with _LIMIT_LOCK:
+            if depth > 16 and sys.getrecursionlimit() == raised:
+                sys.setrecursionlimit(before)
 
 
 @contextlib.contextmanager

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
+import os
 from collections.abc import Mapping
 from typing import Any, Iterator
 
@@ -78,14 +80,47 @@ def _make_tensor(shape: Any, dtype: Any, device: torch.device, gen: torch.Genera
         raise InputError(f"{where}: {shape!r} is not a shape; give a tuple of ints such as (1, 3, 224, 224)")
     if any(v < 0 for v in shape):
         raise InputError(f"{where}: shape {tuple(shape)} has a negative size")
-    dt = _parse_dtype(dtype, where) if dtype is not None else torch.float32
+    dt = _parse_dtype(dtype, where) if dtype is not None else torch.get_default_dtype()
     if device.type == "meta":
         return torch.empty(tuple(shape), dtype=dt, device=device)
-    if dt.is_floating_point or dt.is_complex:
-        # A private generator: building inputs must not move the user's global RNG.
-        return torch.randn(tuple(shape), generator=gen, dtype=dt).to(device)
-    # Integer inputs are usually token ids or masks: ones are valid for both.
-    return torch.ones(tuple(shape), dtype=dt, device=device)
+    size = math.prod(shape) * dt.itemsize
+    if size > _memory() // 2:
+        raise InputError(f"{where}: a tensor of shape {tuple(shape)} needs {size / 2**30:.1f} GiB, more than half "
+                         "of this machine's memory; give a smaller size, or trace on the meta device "
+                         "(device='meta', or a model built under torch.device('meta'))")
+    try:
+        if dt.is_floating_point or dt.is_complex:
+            # A private generator: building inputs must not move the user's global RNG.
+            return torch.randn(tuple(shape), generator=gen, dtype=dt).to(device)
+        # Integer inputs are usually token ids or masks: ones are valid for both.
+        return torch.ones(tuple(shape), dtype=dt, device=device)
+    except (RuntimeError, AssertionError) as e:  # no memory left, a device torch cannot use
+        first = (str(e).strip().splitlines() or [""])[0][:160]
+        raise InputError(f"{where}: cannot build a {tuple(shape)} tensor on {device}: {first}") from e
+
+
+def _memory() -> int:
+    """Bytes of physical memory (a large number where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2**62
+
+
+def parse_device(device: Any, model_device_: torch.device) -> torch.device:
+    """The device to build inputs on, checked: a name torch knows, of a kind this machine has."""
+    if device is None:
+        return model_device_
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise InputError(f"device {device!r} is not a torch device; use e.g. 'cpu', 'cuda', 'cuda:1' or 'meta'") from e
+    backend = getattr(torch, dev.type, None)
+    available = getattr(backend, "is_available", None)
+    if dev.type not in ("cpu", "meta") and callable(available) and not available():
+        raise InputError(f"device {device!r}: this machine has no {dev.type.upper()} device torch can use; trace on "
+                         "'cpu', or on 'meta' for a model too large for memory")
+    return dev
 
 
 def build_inputs(input_data: Any, input_size: Any, dtypes: Any, device: torch.device,

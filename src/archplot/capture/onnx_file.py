@@ -29,19 +29,26 @@ def _scopes_of(node: Any) -> tuple[list[str], list[str]]:
     """Qualified module names around a node, outermost first, and their class names."""
     meta = {_s(p.key): _s(p.value) for p in node.metadata_props}
     if "pkg.torch.onnx.name_scopes" in meta:  # the torch.export-based exporter
-        try:
-            names = ast.literal_eval(meta["pkg.torch.onnx.name_scopes"])
-            classes = ast.literal_eval(meta.get("pkg.torch.onnx.class_hierarchy", "[]"))
-        except (ValueError, SyntaxError):
-            names, classes = [], []
-        names = [str(n) for n in names[1:-1]]
-        classes = [str(c).rsplit(".", 1)[-1] for c in classes[1:-1]]
+        names = _string_list(meta["pkg.torch.onnx.name_scopes"])[1:-1]
+        classes = [c.rsplit(".", 1)[-1] for c in _string_list(meta.get("pkg.torch.onnx.class_hierarchy", "[]"))[1:-1]]
         return names, (classes + [""] * len(names))[:len(names)]
     parts = [p for p in _s(node.name).split("/") if p][:-1]  # the TorchScript exporter: /layer1/layer1.0/conv1/Conv
     out: list[str] = []
     for p in parts:
         out.append(p if not out or p.startswith(out[-1] + ".") else f"{out[-1]}.{p}")
     return out, [""] * len(out)
+
+
+def _string_list(text: str) -> list[str]:
+    """A Python list of strings written as text in the file; anything else (a number, a set, text
+    nested too deeply to parse) reads as no list: the hierarchy is then the file's problem, not ours."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return []
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        return []
+    return list(value)
 
 
 def _attr(a: Any, onnx: Any) -> Any:

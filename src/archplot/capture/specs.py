@@ -30,6 +30,9 @@ def parse_input_spec(spec: str) -> tuple[Any, Any]:
     parts = [p.strip() for p in spec.split(",") if p.strip()]
     if not parts:
         raise InputError(f"empty input spec {spec!r}; write e.g. 1x3x224x224 or input_ids:1x128:int64")
+    if len(parts) > 1 and all(p.isdigit() for p in parts):  # the torchinfo habit: sizes joined by commas
+        raise InputError(f"input spec {spec!r} is {len(parts)} one-dimensional inputs; "
+                         f"did you mean {'x'.join(parts)}? (sizes are joined by x, inputs by commas)")
     named: dict[str, tuple[int, ...]] = {}
     named_dt: dict[str, torch.dtype] = {}
     shapes: list[tuple[int, ...]] = []
@@ -77,7 +80,7 @@ def load_model(spec: str, *, model_args: dict[str, Any] | None = None, meta: boo
                trust_pickle: bool = False) -> tuple[torch.nn.Module, str]:
     """Build the model a spec names. Returns the module and its kind ("vision", "text" or "other")."""
     kwargs = dict(model_args or {})
-    if Path(spec).suffix.lower() in (".pt", ".pth", ".bin", ".ckpt") or (Path(spec).is_file() and ":" not in spec):
+    if Path(spec).suffix.lower() in (".pt", ".pth", ".bin", ".ckpt") or (Path(spec).exists() and ":" not in spec):
         return _model_file(Path(spec), trust_pickle), "other"
     device = torch.device("meta") if meta else None
     if spec.startswith("example:"):
@@ -125,41 +128,95 @@ def _huge_on_meta(build: Any, device: torch.device | None) -> torch.nn.Module:
     return build(None)
 
 
-def _is_torchscript(path: Path) -> bool:
+def _archive_names(path: Path) -> list[str]:
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as z:
-            return any(n.split("/", 1)[-1].startswith(("code/", "constants.pkl")) for n in z.namelist())
+            return z.namelist()
     except (zipfile.BadZipFile, OSError):
-        return False
+        return []
+
+
+def _is_torchscript(names: list[str]) -> bool:
+    return any(n.split("/", 1)[-1].startswith(("code/", "constants.pkl")) for n in names)
+
+
+def _is_pickle(path: Path, names: list[str]) -> bool:
+    """A torch.save file: a zip holding data.pkl, or a bare pickle (protocol 2+ starts with 0x80)."""
+    if names:
+        return any(n.split("/", 1)[-1] == "data.pkl" for n in names)
+    return _starts_with(path, b"\x80")
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    with path.open("rb") as f:
+        return f.read(len(magic)) == magic
+
+
+def torchscript_setstate(path: Path) -> str | None:
+    """The archive file whose TorchScript code defines ``__setstate__`` (run by ``torch.jit.load``), if any."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if "/code/" in "/" + name and name.endswith(".py") and re.search(rb"\bdef __setstate__\b", z.read(name)):
+                return name
+    return None
+
+
+def _load_torchscript(path: Path, trust_pickle: bool) -> torch.nn.Module:
+    """A TorchScript archive: read, not run. ``torch.jit.load`` runs the code of ``__setstate__``
+    methods (which can create and write files), so archives that have one need trust."""
+    if not trust_pickle:
+        where = torchscript_setstate(path)
+        if where is not None:
+            raise InputError(f"{path} is TorchScript whose code defines __setstate__ ({where}), which loading it "
+                             "would run; pass --trust-pickle (trust_pickle=True) only if you trust its source")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return torch.jit.load(str(path), map_location="cpu")
+        except Exception as e:  # noqa: BLE001 - a damaged archive
+            first = (str(e).strip().splitlines() or [""])[0][:200]
+            raise InputError(f"cannot read {path} as TorchScript ({type(e).__name__}: {first}); "
+                             "is the file complete?") from e
 
 
 def _model_file(path: Path, trust_pickle: bool) -> torch.nn.Module:
     """A saved model: a pickled module only when the user trusts it; a state dict is explained."""
     import pickle
 
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give a model file, or a model's code as file.py:NAME")
     if not path.is_file():
         raise InputError(f"no such file: {path}")
-    if _is_torchscript(path):  # read as TorchScript: its graphs are drawn, nothing in it is run
-        import warnings
-
+    if path.suffix == ".py":
+        raise InputError(f"{path} is Python code: name the model in it, e.g. {path}:Net")
+    names = _archive_names(path)
+    if _is_torchscript(names):
+        return _load_torchscript(path, trust_pickle)
+    if not names and _starts_with(path, b"PK"):
+        raise InputError(f"{path} is a damaged zip archive (truncated?); save the model again")
+    if not _is_pickle(path, names):
+        raise InputError(f"{path} is not a model file archplot can read (not TorchScript, not torch.save); "
+                         "give a torchvision name, file.py:NAME, or a .onnx, .pt2 or .json file")
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            try:
-                return torch.jit.load(str(path), map_location="cpu")
-            except Exception as e:  # noqa: BLE001 - a damaged archive
-                raise InputError(f"cannot read {path} as TorchScript: {type(e).__name__}: {e}") from e
-    try:
-        obj = torch.load(str(path), map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as e:
+            obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
         if not trust_pickle:
             raise InputError(f"{path} holds pickled Python objects (a whole saved model?); loading it runs code "
                              "from the file, so pass --trust-pickle if you trust its source") from e
         try:
-            obj = torch.load(str(path), map_location="cpu", weights_only=False)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                obj = torch.load(str(path), map_location="cpu", weights_only=False)
         except Exception as e2:  # noqa: BLE001 - a damaged file
             raise InputError(f"cannot read {path}: {type(e2).__name__}: {e2}") from e2
+    except (RuntimeError, EOFError, ValueError, OSError) as e:
+        raise InputError(f"cannot read {path} as a torch.save file ({type(e).__name__}); is it complete?") from e
     if isinstance(obj, torch.nn.Module):
         return obj
     if isinstance(obj, dict):
@@ -207,9 +264,17 @@ def _transformers(name: str, kwargs: dict[str, Any], device: torch.device | None
         import transformers
     except ImportError as e:
         raise InputError(f"model {name!r} needs transformers: pip install transformers") from e
-    cls = getattr(transformers, name, None)
+    if "/" in name:
+        raise InputError(f"{name!r} is a Hugging Face hub id; archplot downloads nothing: name the model class "
+                         "(transformers:GPT2Model), or load the model in Python and call archplot.draw(model, ...)")
+    cls = getattr(transformers, name, None) if name.isidentifier() else None
     if not isinstance(cls, type) or not issubclass(cls, torch.nn.Module):
-        raise InputError(f"transformers has no model class {name!r}; use a class name such as GPT2Model or BertModel")
+        import difflib
+
+        names = [n for n in dir(transformers) if n.endswith(("Model", "LMHeadModel")) or "For" in n]
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.7)
+        hint = f"did you mean {', '.join(close)}?" if close else "use a class name such as GPT2Model or BertModel"
+        raise InputError(f"transformers has no model class {name!r}; {hint}")
     config_cls = getattr(cls, "config_class", None)
     if config_cls is None:
         raise InputError(f"transformers.{name} has no config class to build it from")

@@ -19,8 +19,8 @@ from torch.overrides import TorchFunctionMode
 from ..errors import InputError, TraceError
 from ..graph import Edge, Graph, Module, Node, Scope
 from .attributes import module_attrs, op_attrs
-from .guard import preserved
-from .inputs import build_inputs, flat_tensors, input_names, iter_tensors, model_device
+from .guard import deep_enough, exclusive, preserved
+from .inputs import build_inputs, flat_tensors, input_names, iter_tensors, model_device, parse_device
 
 # Modules that have children but compute as one unit (their forward uses the children's
 # weights directly instead of calling them).
@@ -483,7 +483,17 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
         leaf_modules = (leaf_modules,)
     if not all(isinstance(t, type) for t in leaf_modules):
         raise InputError("leaf_modules must be module classes, e.g. leaf_modules=(MyBlock,)")
-    dev = torch.device(device) if device is not None else model_device(model)
+    dev = parse_device(device, model_device(model))
+    with exclusive(model), deep_enough(model):
+        return _trace(model, input_data, input_size, dtypes, dev, train, tuple(leaf_modules), method, metrics,
+                      request, forward_kwargs)
+
+
+def _trace(model: torch.nn.Module, input_data: Any, input_size: Any, dtypes: Any, dev: torch.device, train: bool,
+           leaf_modules: tuple[type, ...], method: str, metrics: Any, request: dict[str, dict[str, Any]],
+           forward_kwargs: dict[str, Any]) -> Graph:
+    from . import metrics as measure
+
     if method == "fx" and input_data is None and input_size is None and not forward_kwargs:
         from .exported import trace_fx
 
@@ -516,6 +526,8 @@ def trace(model: Any, input_data: Any = None, *, input_size: Any = None, dtypes:
     }
     if failure is not None:
         frame = rec.stack[-1]
+        if len(rec.stack) == 1:  # failed in the model's own forward: what it was given
+            frame.inputs = flat_tensors(kwargs, flat_tensors(args, []))
         where = f"`{frame.path}` ({type(frame.module).__name__})" if frame.path else f"the model ({type(model).__name__})"
         detail = (str(failure).strip().splitlines() or [""])[0]
         if isinstance(failure, TraceError):

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import GraphFormatError
 from .model import Edge, Graph, Module, Node, Scope
+from .validate import validate
 
 FORMAT = "archplot-graph"
 VERSION = 1
@@ -63,6 +64,7 @@ def graph_from_dict(data: Any) -> Graph:
             f"archplot graph version {data.get('version')!r} is not supported by this archplot "
             f"(it reads version {VERSION}); upgrade archplot or re-trace the model"
         )
+    validate(data)
     g = Graph(nodes={}, edges=[], modules={}, scopes={}, meta=dict(data.get("meta") or {}))
     for i, item in enumerate(data.get("nodes", [])):
         n = _build(Node, _NODE_FIELDS, item, f"nodes[{i}]")
@@ -112,6 +114,8 @@ def graph_from_json(path_or_text: Any) -> Graph:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise GraphFormatError(f"{where} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from e
+    except RecursionError as e:
+        raise GraphFormatError(f"{where} nests JSON too deeply to be an archplot graph") from e
     return graph_from_dict(data)
 
 
@@ -123,6 +127,6 @@ def graph_to_networkx(g: Graph) -> Any:
     G = nx.MultiDiGraph(**g.meta)
     for n in g.nodes.values():
         G.add_node(n.id, **asdict(n))
-    for e in g.edges:
-        G.add_edge(e.source, e.target, shape=e.shape, dtype=e.dtype, source_output=e.source_output)
+    for edge in g.edges:
+        G.add_edge(edge.source, edge.target, shape=edge.shape, dtype=edge.dtype, source_output=edge.source_output)
     return G
