@@ -56,10 +56,10 @@ def defining_block(g: Graph) -> str | None:
     A block holds other modules or at least four nodes, so Conv-BN-ReLU wrappers don't count."""
     inside: dict[int, int] = defaultdict(int)
     for n in g.nodes.values():
-        s: int | None = n.scope
-        while s is not None:
-            inside[s] += 1
-            s = g.scopes[s].parent
+        up: int | None = n.scope
+        while up is not None:
+            inside[up] += 1
+            up = g.scopes[up].parent
     by_type: dict[str, list[int]] = defaultdict(list)
     for sid, s in g.scopes.items():
         module = g.modules.get(s.path)

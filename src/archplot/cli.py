@@ -309,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if out != "-" and Path(out).suffix.lower() not in FORMATS:
         return _usage("archplot", f"cannot write {Path(out).suffix or 'files without an extension'}; "
                       f"use one of {', '.join(FORMATS)}")
-    if args.depth is not None and args.depth < 1:
+    if isinstance(args.depth, int) and args.depth < 1:
         return _usage("archplot", f"--depth must be 1 or more (top-level modules are depth 1), not {args.depth}")
     for name in ("scale", "dpi"):
         value = getattr(args, name)

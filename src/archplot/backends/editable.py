@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from .scene import Group, Image, Item, Path, Polygon, Rect, Scene, Text
+from .scene import Group, Image, Path, Polygon, Rect, Scene, Text
 
 
 @dataclass

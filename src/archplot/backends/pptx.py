@@ -126,11 +126,12 @@ def to_pptx(scene: Scene, slide_size: tuple[float, float]) -> bytes:
     try:
         from pptx import Presentation
         from pptx.enum.shapes import MSO_CONNECTOR
+        from pptx.util import Emu
     except ImportError as e:
         raise InputError("PowerPoint output needs python-pptx: pip install 'archplot[pptx]'") from e
     doc = editable(scene, "PowerPoint output")
     prs = Presentation()
-    prs.slide_width, prs.slide_height = _emu(slide_size[0]), _emu(slide_size[1])
+    prs.slide_width, prs.slide_height = Emu(_emu(slide_size[0])), Emu(_emu(slide_size[1]))
     slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
     if scene.background:
         slide.background.fill.solid()

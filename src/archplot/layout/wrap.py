@@ -133,19 +133,19 @@ def wrap(laid: Laid, spec: LayoutSpec, at: Point, max_aspect: float | None, targ
     new_routes: list[list[Point]] = []
     lane = 0
     for (src, dst, _), pts in zip(spec.edges, routes):
-        a, b = node_col.get(src, 0), node_col.get(dst, 0)
-        if a == b or not pts:
-            dx, dy = shift(a)
+        ca, cb = node_col.get(src, 0), node_col.get(dst, 0)
+        if ca == cb or not pts:
+            dx, dy = shift(ca)
             new_routes.append([(x + dx, y + dy) for x, y in pts])
             continue
-        dxa, dya = shift(a)
-        dxb, dyb = shift(b)
-        head = [(x + dxa, y + dya) for x, y in pts if y <= bounds[a + 1]] or [(pts[0][0] + dxa, pts[0][1] + dya)]
-        tail = [(x + dxb, y + dyb) for x, y in pts if y >= bounds[b]] or [(pts[-1][0] + dxb, pts[-1][1] + dyb)]
+        dxa, dya = shift(ca)
+        dxb, dyb = shift(cb)
+        head = [(x + dxa, y + dya) for x, y in pts if y <= bounds[ca + 1]] or [(pts[0][0] + dxa, pts[0][1] + dya)]
+        tail = [(x + dxb, y + dyb) for x, y in pts if y >= bounds[cb]] or [(pts[-1][0] + dxb, pts[-1][1] + dyb)]
         # under the source's own column when the next column is the target, else under all
-        low = (at[1] + ROOM + bounds[a + 1] - bounds[a] + 12.0 if b == a + 1 else bottom) + LANE * (lane % 3)
+        low = (at[1] + ROOM + bounds[ca + 1] - bounds[ca] + 12.0 if cb == ca + 1 else bottom) + LANE * (lane % 3)
         high = at[1] + ROOM - 12.0 - LANE * (lane % 3)
-        gap_x = at[0] + b * (width + GAP) - GAP / 2 + LANE * (lane % 3) - LANE
+        gap_x = at[0] + cb * (width + GAP) - GAP / 2 + LANE * (lane % 3) - LANE
         sx, tx = head[-1][0], tail[0][0]
         new_routes.append(head + [(sx, low), (gap_x, low), (gap_x, high), (tx, high)] + tail)
         lane += 1
