@@ -132,6 +132,7 @@ class Counter:
         self.stats = stats
         self.kinds: dict[Any, tuple[str, Any]] = {}
         self.seen: set[int] = set()
+        self.param_types: dict[type, bool] = {}
         self.params = 0
         self.macs = 0
         self.flops = 0
@@ -161,15 +162,20 @@ class Counter:
         return kind
 
     def call(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        # Parameter's isinstance goes through a Python metaclass hook: ask once per type
+        is_param = self.param_types
         for a in args:
-            if isinstance(a, _Parameter):
-                self._param(a)
-            elif type(a) in (list, tuple):
+            t = type(a)
+            if t in (list, tuple):
                 for p in a:
-                    if isinstance(p, _Parameter):
+                    tp = type(p)
+                    if is_param.get(tp) or (tp not in is_param and self._is_param_type(tp)):
                         self._param(p)
+            elif is_param.get(t) or (t not in is_param and self._is_param_type(t)):
+                self._param(a)
         for a in kwargs.values():
-            if isinstance(a, _Parameter):
+            t = type(a)
+            if is_param.get(t) or (t not in is_param and self._is_param_type(t)):
                 self._param(a)
         kind, rule = self._kind(func)
         if kind == "composite":
@@ -197,6 +203,10 @@ class Counter:
             if x is not None:
                 self.flops += x.numel()
         return out
+
+    def _is_param_type(self, t: type) -> bool:
+        self.param_types[t] = answer = issubclass(t, _Parameter)
+        return answer
 
     def _param(self, p: _Tensor) -> None:
         if id(p) not in self.seen:

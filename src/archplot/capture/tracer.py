@@ -16,6 +16,7 @@ from typing import Any, Callable
 import torch
 from torch.overrides import TorchFunctionMode
 
+from .._bulk import bulk
 from ..errors import InputError, TraceError
 from ..graph import Edge, Graph, Module, Node, Scope
 from .attributes import module_attrs, op_attrs
@@ -562,7 +563,9 @@ def _record(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
             rec.add_node("input", "Tensor", name or "input", "", 0, [], [t], attrs={"dtype": rec._dtype(t)})
     failure: BaseException | None = None
     output: Any = None
-    with preserved(model, train=train):
+    # The cyclic GC paused for the forward: the recording's many small objects otherwise set off
+    # collections that cost more than the counting (+30 % against +9 % on the 80-layer meta Llama).
+    with preserved(model, train=train), bulk():
         rec.attach(model)
         try:
             with rec:
