@@ -215,7 +215,8 @@ def attr_summary(n: Node) -> str:
     if "hidden_size" in a and "input_size" in a:
         _recurrent(a, parts)
     if "p" in a and ("Dropout" in t or "StochasticDepth" in t):
-        parts.append(f"p={a['p']}")
+        p = a["p"]
+        parts.append(f"p={p:.3g}" if isinstance(p, float) else f"p={p}")  # 0.1818..., not 17 digits
     if "output_size" in a and not parts:
         parts.append(f"out {_dims(a['output_size'])}")
     if "scale_factor" in a and a["scale_factor"] is not None:
