@@ -3,6 +3,7 @@ the texts styles/outline.py gives each node, module box and edge."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..graph import Graph
@@ -21,29 +22,41 @@ def _tree(g: Graph) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     return children, by_scope
 
 
+def _walk(g: Graph) -> Iterator[tuple[str, int, str]]:
+    """The module tree in drawing order, for both text formats: ("node", node id, indent) for
+    each node, ("open", scope id, indent) and ("close", ...) around each nested box."""
+    children, by_scope = _tree(g)
+
+    def visit(sid: int, indent: str) -> Iterator[tuple[str, int, str]]:
+        for nid in by_scope[sid]:
+            yield "node", nid, indent
+        for c in children[sid]:
+            yield "open", c, indent
+            yield from visit(c, indent + "  ")
+            yield "close", c, indent
+
+    return visit(0, "  ")
+
+
 def _dot_str(text: str) -> str:
     return '"' + clean(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def to_dot(outline: Any, direction: str = "TB") -> str:
     g = outline.graph
-    children, by_scope = _tree(g)
     lines = ["digraph archplot {", f"  rankdir={direction};",
              '  node [shape=box, style="rounded,filled", fillcolor="#f4f4f4", fontname="DejaVu Sans", fontsize=10];',
              '  edge [fontname="DejaVu Sans", fontsize=8];']
 
-    def emit(sid: int, indent: str) -> None:
-        for nid in by_scope[sid]:
-            n = g.nodes[nid]
-            shape = ', shape=oval' if n.kind in ("input", "output") else ""
-            lines.append(f"{indent}n{nid} [label={_dot_str(chr(10).join(outline.nodes[nid]))}{shape}];")
-        for c in children[sid]:
-            lines.append(f"{indent}subgraph cluster_{c} {{")
-            lines.append(f"{indent}  label={_dot_str(outline.boxes[c])}; style=rounded; color=\"#999999\";")
-            emit(c, indent + "  ")
+    for step, id_, indent in _walk(g):
+        if step == "node":
+            shape = ', shape=oval' if g.nodes[id_].kind in ("input", "output") else ""
+            lines.append(f"{indent}n{id_} [label={_dot_str(chr(10).join(outline.nodes[id_]))}{shape}];")
+        elif step == "open":
+            lines.append(f"{indent}subgraph cluster_{id_} {{")
+            lines.append(f"{indent}  label={_dot_str(outline.boxes[id_])}; style=rounded; color=\"#999999\";")
+        else:
             lines.append(f"{indent}}}")
-
-    emit(0, "  ")
     for e, shape in zip(g.edges, outline.edges):
         lines.append(f"  n{e.source} -> n{e.target} [label={_dot_str(shape)}];")
     lines.append("}")
@@ -60,21 +73,17 @@ def _mm(text: str) -> str:
 
 def to_mermaid(outline: Any, direction: str = "TB") -> str:
     g = outline.graph
-    children, by_scope = _tree(g)
     lines = [f"flowchart {direction}"]
 
-    def emit(sid: int, indent: str) -> None:
-        for nid in by_scope[sid]:
-            n = g.nodes[nid]
-            text = "<br/>".join(_mm(t) for t in outline.nodes[nid])
-            open_, close = ("([", "])") if n.kind in ("input", "output") else ("[", "]")
-            lines.append(f'{indent}n{nid}{open_}"{text}"{close}')
-        for c in children[sid]:
-            lines.append(f'{indent}subgraph s{c}["{_mm(outline.boxes[c])}"]')
-            emit(c, indent + "  ")
+    for step, id_, indent in _walk(g):
+        if step == "node":
+            text = "<br/>".join(_mm(t) for t in outline.nodes[id_])
+            open_, close = ("([", "])") if g.nodes[id_].kind in ("input", "output") else ("[", "]")
+            lines.append(f'{indent}n{id_}{open_}"{text}"{close}')
+        elif step == "open":
+            lines.append(f'{indent}subgraph s{id_}["{_mm(outline.boxes[id_])}"]')
+        else:
             lines.append(f"{indent}end")
-
-    emit(0, "  ")
     for e, shape in zip(g.edges, outline.edges):
         lines.append(f'  n{e.source} -->|"{_mm(shape)}"| n{e.target}')
     return "\n".join(lines) + "\n"
